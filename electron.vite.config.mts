@@ -1,0 +1,26 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import react from '@vitejs/plugin-react'
+
+// electron-vite looks in src/ by default; this project keeps the customer's top-level folders.
+export default defineConfig({
+  main: {
+    build: {
+      rolldownOptions: {
+        input: { index: resolve('main/index.ts') },
+      },
+    },
+  },
+  preload: {
+    // A sandboxed preload may only require('electron'): zod and the contract are bundled in.
+    build: {
+      externalizeDeps: false,
+      rolldownOptions: { input: { index: resolve('preload/index.ts') }, output: { format: 'cjs' } },
+    },
+  },
+  renderer: {
+    root: 'renderer',
+    plugins: [react()],
+    build: { rolldownOptions: { input: resolve('renderer/index.html') } },
+  },
+})

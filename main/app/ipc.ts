@@ -1,0 +1,34 @@
+// Registers every invoke channel of the contract with validation on both sides of the handler.
+// Electron objects are injected so this runs (and is tested) without the Electron binary.
+import type { IpcMain, IpcMainInvokeEvent } from 'electron'
+import { invokeContract, type InvokeChannel, type Request, type Response } from '../../preload/contract'
+
+export type Handlers = { [C in InvokeChannel]: (request: Request<C>) => Promise<Response<C>> }
+
+/** Only our own window's top frame may call in: no iframes, no navigated-away pages. */
+export type SenderCheck = (event: IpcMainInvokeEvent) => boolean
+
+export class IpcRejected extends Error {}
+
+export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, handlers: Handlers, isTrusted: SenderCheck): void {
+  for (const channel of Object.keys(invokeContract) as InvokeChannel[]) {
+    const spec = invokeContract[channel]
+    ipcMain.handle(channel, async (event, raw: unknown) => {
+      if (!isTrusted(event)) throw new IpcRejected(`${channel}: call from an untrusted frame`)
+      const parsed = spec.request.safeParse(raw)
+      if (!parsed.success) throw new IpcRejected(`${channel}: invalid request: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+      const handler = handlers[channel] as (r: unknown) => Promise<unknown>
+      return spec.response.parse(await handler(parsed.data))
+    })
+  }
+}
+
+/** A sender is trusted when it is the main frame of the given window and shows our own page. */
+export function senderIs(webContentsId: () => number | undefined, pageUrl: () => string): SenderCheck {
+  return (event) => {
+    const frame = event.senderFrame
+    if (!frame || event.sender.id !== webContentsId()) return false
+    if (frame.parent !== null) return false
+    return frame.url.split('#')[0] === pageUrl().split('#')[0]
+  }
+}

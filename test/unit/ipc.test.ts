@@ -1,0 +1,53 @@
+import { describe, expect, it, vi } from 'vitest'
+import type { IpcMainInvokeEvent } from 'electron'
+import { registerIpc, senderIs, type Handlers } from '../../main/app/ipc'
+import { invokeContract } from '../../preload/contract'
+
+vi.mock('electron', () => ({}))
+
+type Listener = (event: IpcMainInvokeEvent, arg: unknown) => Promise<unknown>
+
+function fakeIpc() {
+  const handlers = new Map<string, Listener>()
+  return { handle: (c: string, l: Listener) => void handlers.set(c, l), handlers }
+}
+
+const handlers: Handlers = {
+  'state:get': async () => ({ configured: false, drives: [], run: null }),
+  'backup:start': vi.fn(async () => ({ accepted: true })),
+  'run:cancel': async () => ({ accepted: false, reason: 'Nothing is running.' }),
+  'drive:eject': async () => ({ accepted: true }),
+}
+
+const page = 'file:///app/out/renderer/index.html'
+const event = (over: Partial<{ id: number; url: string; parent: unknown }> = {}) =>
+  ({ sender: { id: over.id ?? 7 }, senderFrame: { url: over.url ?? page, parent: over.parent ?? null } }) as unknown as IpcMainInvokeEvent
+
+describe('IPC contract in main', () => {
+  const ipc = fakeIpc()
+  registerIpc(ipc, handlers, senderIs(() => 7, () => page))
+
+  it('registers every channel of the contract', () => {
+    expect([...ipc.handlers.keys()].sort()).toEqual(Object.keys(invokeContract).sort())
+  })
+
+  it('passes a valid request to the handler', async () => {
+    await expect(ipc.handlers.get('backup:start')!(event(), { drive: 'Samsung T7' })).resolves.toEqual({ accepted: true })
+  })
+
+  it('rejects a request that breaks the schema before any handler runs', async () => {
+    const start = handlers['backup:start'] as ReturnType<typeof vi.fn>
+    start.mockClear()
+    await expect(ipc.handlers.get('backup:start')!(event(), { drive: '$(rm -rf /)' })).rejects.toThrow(/invalid request/)
+    await expect(ipc.handlers.get('backup:start')!(event(), { drive: 'a', extra: 1 })).rejects.toThrow(/invalid request/)
+    expect(start).not.toHaveBeenCalled()
+  })
+
+  it('refuses calls from another window, an iframe or a navigated page', async () => {
+    const call = ipc.handlers.get('state:get')!
+    await expect(call(event({ id: 8 }), undefined)).rejects.toThrow(/untrusted/)
+    await expect(call(event({ parent: {} }), undefined)).rejects.toThrow(/untrusted/)
+    await expect(call(event({ url: 'https://evil.example/' }), undefined)).rejects.toThrow(/untrusted/)
+    await expect(call(event(), undefined)).resolves.toMatchObject({ configured: false })
+  })
+})
