@@ -6,6 +6,8 @@ import react from '@vitejs/plugin-react'
 export default defineConfig({
   main: {
     build: {
+      // execa and its dependencies are ESM-only with no "require" export: bundle them into the CJS main.
+      externalizeDeps: { exclude: ['execa'] },
       rolldownOptions: {
         input: { index: resolve('main/index.ts') },
       },

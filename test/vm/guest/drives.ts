@@ -1,0 +1,66 @@
+// Hot-plug "USB drives" into the VM this test runs in, through QEMU's QMP: the guest's kernel, udev and
+// udisks see a real usb-storage disk appear and disappear, as with a real drive.
+import { existsSync, openSync, closeSync, ftruncateSync } from 'node:fs'
+import { join } from 'node:path'
+import { Qmp } from '../qmp'
+import { guestShare, hostShare, qmpAddress } from './env'
+
+export interface UsbDrive {
+  id: string
+  serial: string
+  /** The drive's whole-disk link, as the guide's DISK variable. */
+  byId: string
+  /** The image file as the guest sees it (through the 9p share); only touch it while unplugged. */
+  imagePath: string
+}
+
+async function withQmp<T>(fn: (q: Qmp) => Promise<T>): Promise<T> {
+  const q = await Qmp.connect(qmpAddress())
+  try {
+    return await fn(q)
+  } finally {
+    q.close()
+  }
+}
+
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<number> {
+  const started = Date.now()
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return Date.now() - started
+}
+
+/** Makes a blank sparse image of the given size for a drive; ids must be unique within one VM boot. */
+export function newDrive(id: string, sizeBytes = 1024 ** 3): UsbDrive {
+  if (!/^[a-z0-9]{1,16}$/.test(id)) throw new Error(`drive id ${id}: lowercase letters and digits only`)
+  const imagePath = join(guestShare(), 'drives', `${id}.img`)
+  const fd = openSync(imagePath, 'w')
+  ftruncateSync(fd, sizeBytes)
+  closeSync(fd)
+  const serial = `ZDB${id.toUpperCase()}`
+  return { id, serial, imagePath, byId: `/dev/disk/by-id/usb-QEMU_QEMU_HARDDISK_${serial}-0:0` }
+}
+
+export async function plug(drive: UsbDrive): Promise<void> {
+  await withQmp(async (q) => {
+    await q.execute('blockdev-add', {
+      driver: 'raw',
+      'node-name': `blk-${drive.id}`,
+      file: { driver: 'file', filename: join(hostShare(), 'drives', `${drive.id}.img`) },
+    })
+    await q.execute('device_add', { driver: 'usb-storage', bus: 'xhci.0', drive: `blk-${drive.id}`, id: `usb-${drive.id}`, serial: drive.serial })
+  })
+  await waitFor(`${drive.byId} to appear`, () => existsSync(drive.byId))
+}
+
+/** Pulls the cable. The device is gone once QEMU reports our device (not its internal SCSI child) deleted. */
+export async function unplug(drive: UsbDrive): Promise<void> {
+  await withQmp(async (q) => {
+    const deleted = q.waitForEvent((e) => e.event === 'DEVICE_DELETED' && e.data?.device === `usb-${drive.id}`)
+    await q.execute('device_del', { id: `usb-${drive.id}` })
+    await deleted
+    await q.execute('blockdev-del', { 'node-name': `blk-${drive.id}` })
+  })
+}

@@ -1,0 +1,69 @@
+// The VM tier: build or reuse the image, boot one guest, and run the `vm` vitest project inside it as root.
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ensureImage } from './host/image'
+import { newRunDir, projectRoot } from './host/paths'
+import { makeProjectDisk } from './host/project-disk'
+import { Vm } from './host/vm'
+
+export const GUEST_PROJECT = '/opt/proj'
+
+export async function bootTestVm(): Promise<{ vm: Vm; runDir: string }> {
+  const image = await ensureImage()
+  const runDir = newRunDir()
+  const projectImg = await makeProjectDisk(runDir)
+  const vm = new Vm({ imageDir: image.dir, runDir, projectImg })
+  const stop = (): void => void vm.stop()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  await vm.start()
+  await vm.run(`mkdir -p ${GUEST_PROJECT} && mount /dev/disk/by-id/virtio-PROJECT ${GUEST_PROJECT}`)
+  return { vm, runDir }
+}
+
+/** The environment a test inside the guest uses to find the VM's QMP socket and the shared folder. */
+export function guestEnv(vm: Vm, runDir: string): string {
+  const env = {
+    ZFSVM_GUEST: '1',
+    ZFSVM_QMP: `10.0.2.2:${vm.qmpPort}`,
+    ZFSVM_HOST_SHARE: join(runDir, 'share'),
+    ZFSVM_GUEST_SHARE: '/mnt/host',
+    PATH: `${GUEST_PROJECT}/.zfsvm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    CI: process.env.CI ?? '',
+    FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
+  }
+  return Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ')
+}
+
+export async function runVmTier(filters: string[] = []): Promise<number> {
+  const { vm, runDir } = await bootTestVm()
+  try {
+    const files = filters.map((f) => `'${f.replace(/'/g, '')}'`).join(' ')
+    const result = await vm.run(`cd ${GUEST_PROJECT} && env ${guestEnv(vm, runDir)} node node_modules/vitest/vitest.mjs run --project vm ${files}`)
+    collect(runDir)
+    return result.exitCode ?? 1
+  } finally {
+    await vm.stop()
+  }
+}
+
+/** Artifacts (screenshots, outputs) go to test-results/vm; captured fixtures replace the committed ones on request. */
+function collect(runDir: string): void {
+  const out = join(runDir, 'share/out')
+  const dest = join(projectRoot, 'test-results/vm')
+  rmSync(dest, { recursive: true, force: true })
+  mkdirSync(dest, { recursive: true })
+  cpSync(out, dest, { recursive: true })
+  const fixtures = join(out, 'fixtures')
+  if (process.env.ZFSVM_UPDATE_FIXTURES === '1' && existsSync(fixtures)) {
+    cpSync(fixtures, join(projectRoot, 'test/fixtures/zfs'), { recursive: true })
+    console.error('[vm] fixtures updated in test/fixtures/zfs')
+  }
+}
+
+if (import.meta.filename === process.argv[1]) {
+  runVmTier(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err)
+    process.exit(1)
+  })
+}
