@@ -1,0 +1,262 @@
+// `zfs`: snapshot listings, dataset properties, and the argv of every zfs command the app runs.
+// GUIDs and txgs stay decimal strings: GUIDs are 64-bit (half of them are >= 2^63), and `zfs list -j
+// --json-int` clamps those to 9223372036854775807, so only the -Hp text form is trustworthy.
+import { assertDatasetName, assertSnapshotName } from './names'
+import type { Runner } from './runner'
+import { CommandError } from './runner'
+import { compareDecimal, dashToNull, parseColumns, parseTabular } from './tabular'
+
+export interface SnapshotInfo {
+  /** Full name, `pool/ds@snap`. */
+  name: string
+  dataset: string
+  snapshot: string
+  /** Decimal string; the identity syncoid and zfs receive use to match snapshots across pools. */
+  guid: string
+  /** Decimal string; orders snapshots exactly (creation has one-second resolution). */
+  createtxg: string
+  /** Seconds since the epoch. */
+  creation: number
+}
+
+const SNAPSHOT_COLUMNS = ['name', 'guid', 'createtxg', 'creation'] as const
+
+export function listSnapshotsArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'list', '-Hp', '-t', 'snapshot', '-o', SNAPSHOT_COLUMNS.join(','), '-d', '1', dataset]
+}
+
+/** Parses `zfs list -Hp -t snapshot -o name,guid,createtxg,creation`, oldest first (by createtxg). */
+export function parseSnapshotList(stdout: string): SnapshotInfo[] {
+  return parseColumns(stdout, SNAPSHOT_COLUMNS, 'zfs list -t snapshot')
+    .map((row) => {
+      const at = row.name.indexOf('@')
+      if (at < 0) throw new Error(`zfs list -t snapshot: "${row.name}" is not a snapshot`)
+      if (!/^\d+$/.test(row.guid) || !/^\d+$/.test(row.createtxg) || !/^\d+$/.test(row.creation)) {
+        throw new Error(`zfs list -t snapshot: non-numeric guid/createtxg/creation for ${row.name} (was -p missing?)`)
+      }
+      return {
+        name: row.name,
+        dataset: row.name.slice(0, at),
+        snapshot: row.name.slice(at + 1),
+        guid: row.guid,
+        createtxg: row.createtxg,
+        creation: Number(row.creation),
+      }
+    })
+    .sort((a, b) => compareDecimal(a.createtxg, b.createtxg))
+}
+
+export async function listSnapshots(runner: Runner, dataset: string): Promise<SnapshotInfo[]> {
+  return parseSnapshotList((await runner.run(listSnapshotsArgv(dataset))).stdout)
+}
+
+/** The properties the app reads about a source or target dataset. */
+export const DATASET_PROPERTIES = [
+  'encryption',
+  'keystatus',
+  'keylocation',
+  'encryptionroot',
+  'readonly',
+  'snapdir',
+  'mountpoint',
+  'canmount',
+  'mounted',
+  'receive_resume_token',
+] as const
+export type DatasetProperty = (typeof DATASET_PROPERTIES)[number]
+
+export interface PropertyValue {
+  value: string
+  /** 'local', 'default', 'received', 'inherited from backup', '-' (read-only/none) ... */
+  source: string
+}
+
+export interface DatasetProperties {
+  name: string
+  /** 'off' or the cipher, e.g. 'aes-256-gcm'. */
+  encryption: string
+  encrypted: boolean
+  /** null on unencrypted datasets (zfs prints '-'). */
+  keystatus: 'available' | 'unavailable' | null
+  /** 'prompt', 'file:///…', or null when unencrypted. A raw-received target gets 'prompt'. */
+  keylocation: string | null
+  encryptionroot: string | null
+  readonly: boolean
+  snapdir: string
+  /** A path, 'none' or 'legacy'. */
+  mountpoint: string
+  canmount: 'on' | 'off' | 'noauto'
+  mounted: boolean
+  /** Set when a `zfs receive -s` was interrupted; the next send can resume from it. */
+  receiveResumeToken: string | null
+  /** Every row as printed, for properties not modelled above and for sources. */
+  raw: Record<string, PropertyValue>
+}
+
+export function getPropertiesArgv(dataset: string, properties: readonly string[] = DATASET_PROPERTIES): string[] {
+  assertDatasetName(dataset)
+  for (const p of properties) if (!/^[a-z][a-z0-9_:.-]*$/.test(p)) throw new Error(`property name ${JSON.stringify(p)} is not valid`)
+  return ['zfs', 'get', '-Hp', '-o', 'name,property,value,source', properties.join(','), dataset]
+}
+
+/** Groups `zfs get -Hp -o name,property,value,source` rows by dataset. */
+export function parsePropertyRows(stdout: string): Map<string, Record<string, PropertyValue>> {
+  const byName = new Map<string, Record<string, PropertyValue>>()
+  for (const row of parseColumns(stdout, ['name', 'property', 'value', 'source'] as const, 'zfs get')) {
+    const props = byName.get(row.name) ?? {}
+    props[row.property] = { value: row.value, source: row.source }
+    byName.set(row.name, props)
+  }
+  return byName
+}
+
+function onOff(raw: Record<string, PropertyValue>, prop: string): boolean {
+  const v = raw[prop]?.value
+  if (v === 'on' || v === 'yes') return true
+  if (v === 'off' || v === 'no' || v === undefined || v === '-') return false
+  throw new Error(`zfs get: unexpected ${prop}=${v}`)
+}
+
+/** Parses the rows of one dataset from `zfs get -Hp -o name,property,value,source <DATASET_PROPERTIES>`. */
+export function parseDatasetProperties(stdout: string, dataset?: string): DatasetProperties {
+  const all = parsePropertyRows(stdout)
+  const name = dataset ?? [...all.keys()][0]
+  const raw = name === undefined ? undefined : all.get(name)
+  if (name === undefined || raw === undefined) throw new Error(`zfs get: no properties for ${dataset ?? 'any dataset'}`)
+  const value = (p: string): string | null => dashToNull(raw[p]?.value)
+  const encryption = value('encryption') ?? 'off'
+  const keystatus = value('keystatus')
+  const canmount = value('canmount') ?? 'on'
+  if (keystatus !== null && keystatus !== 'available' && keystatus !== 'unavailable') throw new Error(`zfs get: unexpected keystatus=${keystatus}`)
+  if (canmount !== 'on' && canmount !== 'off' && canmount !== 'noauto') throw new Error(`zfs get: unexpected canmount=${canmount}`)
+  return {
+    name,
+    encryption,
+    encrypted: encryption !== 'off',
+    keystatus,
+    keylocation: value('keylocation') === 'none' ? null : value('keylocation'),
+    encryptionroot: value('encryptionroot'),
+    readonly: onOff(raw, 'readonly'),
+    snapdir: value('snapdir') ?? 'hidden',
+    mountpoint: value('mountpoint') ?? 'none',
+    canmount,
+    mounted: onOff(raw, 'mounted'),
+    receiveResumeToken: value('receive_resume_token'),
+    raw,
+  }
+}
+
+export async function getDatasetProperties(runner: Runner, dataset: string): Promise<DatasetProperties> {
+  return parseDatasetProperties((await runner.run(getPropertiesArgv(dataset))).stdout, dataset)
+}
+
+export function datasetExistsArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'list', '-H', '-o', 'name', dataset]
+}
+
+/** zfs says "cannot open 'x': dataset does not exist" (exit 1); any other failure is a real error. */
+export function isDatasetMissing(stderr: string): boolean {
+  return /dataset does not exist/.test(stderr)
+}
+
+export async function datasetExists(runner: Runner, dataset: string): Promise<boolean> {
+  const argv = datasetExistsArgv(dataset)
+  const r = await runner.run(argv, { allowFailure: true })
+  if (r.exitCode === 0) return true
+  if (isDatasetMissing(r.stderr)) return false
+  throw new CommandError(argv, r.exitCode, r.stderr)
+}
+
+/** Destroys exactly one snapshot. Refuses datasets, ranges (`a%b`) and lists (`a,b`) by construction. */
+export function destroySnapshotArgv(snapshot: string): string[] {
+  assertSnapshotName(snapshot)
+  return ['zfs', 'destroy', snapshot]
+}
+
+/** The passphrase goes to stdin (RunOptions.input); `-L prompt` makes zfs read it there even when the
+ * dataset's keylocation is a file, and a raw-received target has keylocation=prompt anyway. */
+export function loadKeyArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'load-key', '-L', 'prompt', dataset]
+}
+
+export async function loadKey(runner: Runner, dataset: string, passphrase: string): Promise<void> {
+  // zfs reads the passphrase up to the first newline; a trailing one would otherwise become part of it.
+  await runner.run(loadKeyArgv(dataset), { input: passphrase.replace(/\n$/, '') })
+}
+
+export function unloadKeyArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'unload-key', dataset]
+}
+
+export function mountArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'mount', dataset]
+}
+
+export function unmountArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'unmount', dataset]
+}
+
+/** `zfs set a=b c=d DS`: several properties in one command (OpenZFS >= 0.8 sets them atomically). */
+export function setArgv(dataset: string, properties: Record<string, string>): string[] {
+  assertDatasetName(dataset)
+  const pairs = Object.entries(properties)
+  if (pairs.length === 0) throw new Error('zfs set: no properties given')
+  for (const [k, v] of pairs) {
+    if (!/^[a-z][a-z0-9_:.-]*$/.test(k)) throw new Error(`zfs set: property name ${JSON.stringify(k)} is not valid`)
+    if (/[\0\n]/.test(v)) throw new Error(`zfs set: value of ${k} must not contain NUL or newline`)
+  }
+  return ['zfs', 'set', ...pairs.map(([k, v]) => `${k}=${v}`), dataset]
+}
+
+/** Abandons a partial `zfs receive -s` state (the resume token) on `dataset`. */
+export function receiveAbortArgv(dataset: string): string[] {
+  assertDatasetName(dataset)
+  return ['zfs', 'receive', '-A', dataset]
+}
+
+/** `zfs diff -H snap [snap|dataset]`; both must be mounted (the key loaded) for zfs to walk them. */
+export function diffArgv(from: string, to: string): string[] {
+  assertSnapshotName(from, 'diff from')
+  if (to.includes('@')) assertSnapshotName(to, 'diff to')
+  else assertDatasetName(to, 'diff to')
+  return ['zfs', 'diff', '-H', from, to]
+}
+
+export type DiffChange = '+' | '-' | 'M' | 'R'
+export interface DiffEntry {
+  change: DiffChange
+  path: string
+  /** Only for renames. */
+  newPath?: string
+}
+
+/** zfs diff escapes unusual bytes in paths as \NNN (octal), e.g. a space as \040. */
+function unescapeDiffPath(p: string): string {
+  const bytes: number[] = []
+  for (let i = 0; i < p.length; i++) {
+    const m = /^\\([0-7]{3})/.exec(p.slice(i))
+    if (m) {
+      bytes.push(parseInt(m[1]!, 8))
+      i += 3
+    } else {
+      bytes.push(...Buffer.from(p[i]!, 'utf8'))
+    }
+  }
+  return Buffer.from(bytes).toString('utf8')
+}
+
+export function parseDiff(stdout: string): DiffEntry[] {
+  return parseTabular(stdout).map((f) => {
+    const change = f[0] as DiffChange
+    if (!['+', '-', 'M', 'R'].includes(change) || f[1] === undefined) throw new Error(`zfs diff: unexpected line ${f.join('\t')}`)
+    const entry: DiffEntry = { change, path: unescapeDiffPath(f[1]) }
+    if (change === 'R' && f[2] !== undefined) entry.newPath = unescapeDiffPath(f[2])
+    return entry
+  })
+}
