@@ -30,7 +30,7 @@ export function guestEnv(vm: Vm, runDir: string): string {
     ZFSVM_GUEST_SHARE: '/mnt/host',
     PATH: `${GUEST_PROJECT}/.zfsvm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     CI: process.env.CI ?? '',
-    FORCE_COLOR: process.stdout.isTTY ? '1' : '0',
+    ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
   }
   return Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ')
 }
