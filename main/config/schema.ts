@@ -5,13 +5,13 @@
 // dataset inside that pool that receives it, e.g. { "rpool/home": "backup/home", "rpool/work": "backup/work" }.
 // A drive need not back up every source; a source may go to several drives.
 import { z } from 'zod'
-import { byIdPathSchema, datasetNameSchema, poolNameSchema } from '../system/names'
+import { byIdPathSchema, datasetNameSchema, poolNameRule, poolNameSchema, typeError } from '../system/names'
 import { isUint64 } from '../system/tabular'
 
 export const CONFIG_VERSION = 1
 
 export const poolGuidSchema = z
-  .string({ error: 'must be a decimal pool GUID (a string, e.g. "16412717767768173259")' })
+  .string({ error: typeError('a decimal pool GUID (a string, e.g. "16412717767768173259")') })
   .refine(isUint64, 'must be a decimal pool GUID')
 
 export const sourceSchema = z.strictObject({
@@ -21,7 +21,7 @@ export const sourceSchema = z.strictObject({
 })
 
 export const driveSchema = z.strictObject({
-  name: z.string({ error: 'must be a text' }).trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  name: z.string({ error: typeError('a text') }).trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
   pool: poolNameSchema,
   poolGuid: poolGuidSchema,
   /** The whole-disk /dev/disk/by-id link, for power-off. */
@@ -42,7 +42,7 @@ export const afterBackupSchema = z.strictObject({
   powerOff: z.boolean().default(true),
 })
 
-const days = (fallback: number) => z.number({ error: 'must be a number of days' }).int('must be a whole number of days').positive('must be at least 1').max(3650, 'must be at most 3650').default(fallback)
+const days = (fallback: number) => z.number({ error: typeError('a number of days') }).int('must be a whole number of days').positive('must be at least 1').max(3650, 'must be at most 3650').default(fallback)
 
 export const configSchema = z
   .strictObject({
@@ -74,7 +74,8 @@ export const configSchema = z
         const path = ['drives', i, 'targets', source]
         if (!sources.has(source)) ctx.addIssue({ code: 'custom', path, message: `${source} is not one of the configured sources` })
         // Receiving into the pool root would replace the pool's own dataset; a child keeps them apart.
-        if (!target.startsWith(`${d.pool}/`)) ctx.addIssue({ code: 'custom', path, message: `must be a dataset inside pool ${d.pool} (like ${d.pool}/data)` })
+        // (zod still runs this check when the pool name itself failed; one message about the pool is enough.)
+        if (poolNameRule(d.pool) === undefined && !target.startsWith(`${d.pool}/`)) ctx.addIssue({ code: 'custom', path, message: `must be a dataset inside pool ${d.pool} (like ${d.pool}/data)` })
         if (targets.has(target)) ctx.addIssue({ code: 'custom', path, message: `${target} already receives another source` })
         targets.add(target)
       }

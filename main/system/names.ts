@@ -107,8 +107,13 @@ export function byIdPathRule(path: string): NameRule | undefined {
   return undefined
 }
 
+/** zod type-error message: a missing field reads "is required", a wrong type names what is expected. */
+export function typeError(expected: string): (issue: { input?: unknown }) => string {
+  return (issue) => (issue.input === undefined ? 'is required' : `must be ${expected}`)
+}
+
 function schemaFrom(rule: (s: string) => NameRule | undefined, expected: string) {
-  return z.string({ error: `must be ${expected}` }).superRefine((value, ctx) => {
+  return z.string({ error: typeError(expected) }).superRefine((value, ctx) => {
     const why = rule(value)
     if (why) ctx.addIssue({ code: 'custom', message: why })
   })

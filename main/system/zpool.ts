@@ -254,7 +254,8 @@ export function parseStatusJson(stdout: string): PoolStatus[] {
   const doc = JSON.parse(stdout) as Json
   const pools = (doc.pools ?? {}) as Record<string, Json>
   return Object.values(pools).map((p) => {
-    const guid = str(p, 'pool_guid') ?? ''
+    // A JSON number here means --json-int: above 2^53 it has already lost digits, so refuse it.
+    const guid = typeof p.pool_guid === 'string' ? p.pool_guid : ''
     if (!isUint64(guid)) throw new Error(`zpool status -j: pool ${String(p.name)} has pool_guid "${guid}" (use no --json-int)`)
     return {
       name: str(p, 'name') ?? '',
