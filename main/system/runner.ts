@@ -20,6 +20,12 @@ export interface RunOptions {
   onStdoutLine?: (line: string) => void
   onStderrLine?: (line: string) => void
   env?: Record<string, string>
+  /**
+   * Run in its own process group and signal the whole group on cancel. syncoid is a perl script that
+   * starts `zfs send | pv | zfs receive` through a shell: killing only perl would leave the pipe running
+   * and the pool busy.
+   */
+  group?: boolean
 }
 
 export type CommandListener = (argv: readonly string[]) => void
@@ -63,13 +69,27 @@ export class ExecaRunner implements Runner {
       input: options.input,
       stdin: options.input === undefined ? 'ignore' : 'pipe',
       timeout: options.timeoutMs,
-      cancelSignal: options.signal,
       env: { LC_ALL: 'C', ...options.env },
       stripFinalNewline: false,
+      detached: options.group ?? false,
     })
+    let cancelled = false
+    const cancel = (): void => {
+      cancelled = true
+      if (options.group && child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGTERM')
+        } catch {
+          // the group is already gone
+        }
+      } else child.kill('SIGTERM')
+    }
+    if (options.signal?.aborted) cancel()
+    options.signal?.addEventListener('abort', cancel, { once: true })
     if (options.onStdoutLine) lines(child.stdout!, options.onStdoutLine)
     if (options.onStderrLine) lines(child.stderr!, options.onStderrLine)
     const r = await child
+    options.signal?.removeEventListener('abort', cancel)
     const result: CommandResult = {
       argv,
       exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,
@@ -77,7 +97,7 @@ export class ExecaRunner implements Runner {
       stderr: String(r.stderr ?? ''),
       durationMs: Date.now() - started,
     }
-    if (r.isCanceled) throw new CommandError(argv, r.exitCode ?? null, result.stderr, true)
+    if (cancelled) throw new CommandError(argv, r.exitCode ?? null, result.stderr, true)
     if (r.failed && typeof r.exitCode !== 'number') throw new CommandError(argv, null, `${r.shortMessage ?? ''}\n${result.stderr}`)
     if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result.exitCode, result.stderr)
     return result

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// CLI entry. Ctrl-C or SIGTERM cancels the run cleanly (the send stops, the pool is exported).
+import { main } from './cli/index'
+
+const controller = new AbortController()
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => controller.abort())
+main(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), isTty: Boolean(process.stdout.isTTY) }, controller.signal).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  },
+)

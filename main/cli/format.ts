@@ -1,0 +1,56 @@
+// Human-readable lines for a run's events: the commands exactly as run, progress with rate and ETA.
+import { displayCommand } from '../system/runner'
+import type { Progress, RunEvent } from '../engine/events'
+
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  let v = n
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}
+
+export function duration(seconds: number): string {
+  const s = Math.round(seconds)
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+}
+
+export function progressLine(p: Progress): string {
+  const pct = p.totalBytes ? ` ${Math.min(100, (100 * p.bytes) / p.totalBytes).toFixed(0)} %` : ''
+  const of = p.totalBytes ? ` of ${bytes(p.totalBytes)}` : ''
+  const rate = p.bytesPerSecond !== null ? `, ${bytes(p.bytesPerSecond)}/s` : ''
+  const eta = p.etaSeconds !== null ? `, ${duration(p.etaSeconds)} left` : p.bytesPerSecond === 0 ? ', stalled' : ''
+  return `  ${bytes(p.bytes)}${of}${pct}${rate}${eta}`
+}
+
+/** One line per event worth printing; progress is handled by the caller (it redraws). */
+export function formatEvent(e: RunEvent, titles: Map<string, string>): string | null {
+  switch (e.type) {
+    case 'run-started':
+      for (const s of e.steps) titles.set(s.id, s.title)
+      return `${e.verb}${e.drive ? ` to drive "${e.drive}"` : ''}`
+    case 'step-started':
+      return `▶ ${titles.get(e.step) ?? e.step}`
+    case 'command':
+      return `  $ ${displayCommand(e.argv)}`
+    case 'info':
+      return `  ${e.message}`
+    case 'step-finished':
+      if (e.outcome === 'ok') return e.note ? `  ✓ ${e.note}` : null
+      if (e.outcome === 'skipped') return e.note && e.note !== 'an earlier step failed' && e.note !== 'cancelled' ? `  – ${titles.get(e.step) ?? e.step}: skipped (${e.note})` : null
+      return `  ✗ ${e.outcome}`
+    case 'warning':
+      return `! ${e.message}`
+    case 'error':
+      return `✗ ${e.message}${e.hint ? `\n  ${e.hint}` : ''}`
+    case 'run-finished':
+      return e.outcome === 'succeeded' ? `✓ done in ${duration(e.durationMs / 1000)}` : e.outcome === 'cancelled' ? '✗ cancelled' : '✗ failed'
+    case 'progress':
+      return null
+  }
+}

@@ -1,0 +1,202 @@
+// The guide's `backupToExternalDrive` as steps: preflight, import by GUID, plan, raw replication with
+// syncoid, pruning, verification, export and power-off.
+import type { Config, DriveConfig } from '../config/schema'
+import { runSyncoid } from '../system/syncoid'
+import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
+import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists } from '../system/zfs'
+import { zfsVersionArgv, parseZfsVersion } from '../system/zpool'
+import type { Runner } from '../system/runner'
+import { EngineError } from './errors'
+import type { Emit } from './events'
+import { acquireLock, type Lock } from './lock'
+import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
+import { planReplication, prunedOnSource, type ReplicationPlan } from './plan'
+import { exportDrivePool, importDrivePool, isImported, powerOffDrive } from './pool'
+import { missingTools } from './tools'
+import { ProgressMeter } from './progress'
+
+export interface BackupState {
+  config: Config
+  drive: DriveConfig
+  pairs: { source: string; target: string }[]
+  lock: Lock | null
+  plans: ReplicationPlan[]
+  lockPath?: string
+}
+
+/** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
+export function zfsHasRawSendFix(version: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number)
+  if (major !== 2) return major > 2
+  if (minor === 2) return patch >= 8
+  if (minor === 3) return patch >= 3
+  return minor > 3
+}
+
+const preflight: Step<BackupState> = {
+  id: 'preflight',
+  title: 'Check tools and sources',
+  async run(ctx, s) {
+    s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
+    const missing = missingTools(['zpool', 'zfs', 'syncoid', 'udisksctl'])
+    if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid) and udisks2.')
+    if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
+    const sv = await ctx.runner.run(syncoidVersionArgv(), { allowFailure: true })
+    const check = checkSyncoidVersion(sv.stdout + sv.stderr)
+    if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots).')
+    const zv = parseZfsVersion((await ctx.runner.run(zfsVersionArgv())).stdout)
+    const kernel = zv.kernel ?? zv.userland
+    if (kernel && !zfsHasRawSendFix(kernel)) {
+      ctx.warn('zfs-raw-send-bug', `OpenZFS ${kernel} predates the fix for raw-send snapshot corruption (openzfs/zfs#12014); upgrade to 2.2.8 / 2.3.3 or later.`)
+    }
+    for (const { source } of s.pairs) {
+      if (!(await datasetExists(ctx.runner, source))) throw new EngineError('source-missing', `The source dataset ${source} does not exist.`)
+      const props = await getDatasetProperties(ctx.runner, source)
+      const allowed = s.config.sources.find((x) => x.dataset === source)?.allowUnencrypted ?? false
+      if (!props.encrypted && !allowed) {
+        throw new EngineError('source-unencrypted', `${source} is not encrypted, so its copy on the drive would be readable by anyone who finds the drive.`, 'Back up an encrypted dataset, or set allowUnencrypted for this source if that is what you want.')
+      }
+      if (!props.encrypted) ctx.warn('source-unencrypted', `${source} is not encrypted: the drive will hold a plain copy.`)
+    }
+  },
+}
+
+const importPool: Step<BackupState> = {
+  id: 'import',
+  title: 'Import the drive\'s pool',
+  async run(ctx, s) {
+    const r = await importDrivePool(ctx, s.drive)
+    return { note: r === 'already-imported' ? 'already imported' : `imported ${s.drive.pool}` }
+  },
+}
+
+const plan: Step<BackupState> = {
+  id: 'plan',
+  title: 'Work out what to send',
+  async run(ctx, s) {
+    s.plans = []
+    for (const { source, target } of s.pairs) s.plans.push(await planReplication(ctx.runner, source, target, s.config.replication.raw))
+    const total = s.plans.reduce((a, p) => a + p.totalBytes, 0)
+    const parts = s.plans.map((p) => (p.segments.length === 0 ? `${p.source}: up to date` : `${p.source}: ${p.targetExists ? 'incremental' : 'first full copy'} up to @${p.newest}`))
+    return { note: `${parts.join('; ')} (${total} bytes)` }
+  },
+}
+
+const replicate: Step<BackupState> = {
+  id: 'replicate',
+  title: 'Send new snapshots (raw, encrypted)',
+  async run(ctx, s) {
+    const meter = new ProgressMeter(s.plans.map((p) => p.totalBytes), (p) => ctx.progress(p))
+    // syncoid runs `zfs send | pv | zfs receive` in a shell: cancel must reach the whole process group.
+    const runner: Runner = { run: (argv, options) => ctx.runner.run(argv, { ...options, group: true }) }
+    try {
+      for (const p of s.plans) {
+        const r = s.config.replication
+        await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, deleteTargetSnapshots: r.deleteTargetSnapshots, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal)
+        meter.finishSegment()
+      }
+    } finally {
+      meter.stop()
+    }
+  },
+}
+
+const prune: Step<BackupState> = {
+  id: 'prune',
+  title: 'Remove snapshots the laptop has pruned',
+  async run(ctx, s) {
+    // syncoid prunes only when it sent something; this makes the end state hold on every run.
+    if (!s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
+    let n = 0
+    for (const { source, target } of s.pairs) {
+      const gone = prunedOnSource(await listSnapshots(ctx.runner, source), await listSnapshots(ctx.runner, target))
+      for (const snap of gone) {
+        await ctx.runner.run(destroySnapshotArgv(snap.name))
+        n++
+      }
+    }
+    return n ? { note: `removed ${n}` } : { skipped: 'nothing to remove' }
+  },
+}
+
+const verify: Step<BackupState> = {
+  id: 'verify',
+  title: 'Verify the copy is encrypted and complete',
+  async run(ctx, s) {
+    for (const { source, target } of s.pairs) {
+      const [sp, tp] = [await getDatasetProperties(ctx.runner, source), await getDatasetProperties(ctx.runner, target)]
+      if (sp.encryption !== tp.encryption) throw new EngineError('verify-failed', `${target} has encryption=${tp.encryption}, but ${source} has ${sp.encryption}.`)
+      if (s.config.replication.raw && tp.encrypted && tp.keystatus !== 'unavailable') {
+        throw new EngineError('verify-failed', `The key of ${target} is loaded on the drive (keystatus=${tp.keystatus}); a raw backup must never carry it.`)
+      }
+      const [src, tgt] = [await listSnapshots(ctx.runner, source), await listSnapshots(ctx.runner, target)]
+      const newest = src.at(-1)!
+      const copy = tgt.find((t) => t.snapshot === newest.snapshot)
+      if (!copy || copy.guid !== newest.guid) throw new EngineError('verify-failed', `${target} lacks @${newest.snapshot} (guid ${newest.guid}) after replication.`)
+      ctx.info(`${target}: ${tp.encryption}, key not on the drive, @${newest.snapshot} guid ${newest.guid} matches`)
+    }
+  },
+}
+
+const exportPool: Step<BackupState> = {
+  id: 'export',
+  title: 'Export the pool',
+  always: true,
+  async run(ctx, s) {
+    // Without the lock another run owns the drive: leave its pool alone.
+    if (!s.lock) return { skipped: 'another run owns the drive' }
+    try {
+      if (!s.config.afterBackup.export) return { skipped: 'afterBackup.export is off' }
+      if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
+      await exportDrivePool(ctx, s.drive)
+    } finally {
+      s.lock?.release()
+      s.lock = null
+    }
+  },
+}
+
+const powerOff: Step<BackupState> = {
+  id: 'power-off',
+  title: 'Power off the drive',
+  async run(ctx, s) {
+    if (!s.config.afterBackup.export || !s.config.afterBackup.powerOff) return { skipped: 'afterBackup.powerOff is off' }
+    await powerOffDrive(ctx, s.drive)
+    return { note: 'safe to unplug' }
+  },
+}
+
+export const backupSteps: Step<BackupState>[] = [preflight, importPool, plan, replicate, prune, verify, exportPool, powerOff]
+
+export interface BackupOptions {
+  config: Config
+  driveName?: string
+  runner: Runner
+  emit: Emit
+  signal: AbortSignal
+  lockPath?: string
+}
+
+export function pickDrive(config: Config, name?: string): DriveConfig {
+  if (config.drives.length === 0) throw new EngineError('drive-unknown', 'No backup drive is configured.', 'Set one up (zfs-drive-backup setup) or adopt one (zfs-drive-backup adopt).')
+  if (!name) {
+    if (config.drives.length > 1) throw new EngineError('drive-unknown', `Several drives are configured (${config.drives.map((d) => d.name).join(', ')}); say which with --drive.`)
+    return config.drives[0]!
+  }
+  const d = config.drives.find((x) => x.name === name)
+  if (!d) throw new EngineError('drive-unknown', `No drive named "${name}" is configured (known: ${config.drives.map((x) => x.name).join(', ')}).`)
+  return d
+}
+
+export async function backup(o: BackupOptions): Promise<Outcome> {
+  const drive = pickDrive(o.config, o.driveName)
+  const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
+  const state: BackupState = { config: o.config, drive, pairs, lock: null, plans: [], ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  try {
+    return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner: o.runner, emit: o.emit, signal: o.signal })
+  } finally {
+    state.lock?.release()
+  }
+}
+
+export type { StepContext }

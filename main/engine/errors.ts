@@ -1,0 +1,36 @@
+// Failures a user can act on carry a stable code (for the UI and tests) and a sentence saying what to do.
+import type { z } from 'zod'
+import type { Holder } from './events'
+
+export type ErrorCode =
+  | 'config-invalid'
+  | 'drive-unknown'
+  | 'busy-another-run'
+  | 'tool-missing'
+  | 'syncoid-too-old'
+  | 'source-missing'
+  | 'source-unencrypted'
+  | 'no-source-snapshots'
+  | 'drive-not-connected'
+  | 'pool-name-clash'
+  | 'drive-open-for-restore'
+  | 'no-common-snapshot'
+  | 'target-diverged'
+  | 'replication-failed'
+  | 'verify-failed'
+  | 'pool-busy'
+  | 'export-failed'
+  | 'power-off-failed'
+  | 'command-failed'
+  | 'cancelled'
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint?: string,
+    readonly holders?: z.infer<typeof Holder>[],
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,32 @@
+// One schema for everything a pipeline reports. The CLI prints it, the privileged helper streams it as
+// JSON lines, the tray app validates it from the helper and forwards it to the window, and the history
+// is built from it. Nothing here may carry a secret.
+import { z } from 'zod'
+
+export const Verb = z.enum(['backup', 'eject', 'scrub', 'setup', 'adopt', 'restore-open', 'restore-close', 'verify-key'])
+export type Verb = z.infer<typeof Verb>
+
+export const Progress = z.object({
+  bytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative().nullable(),
+  bytesPerSecond: z.number().nonnegative().nullable(),
+  etaSeconds: z.number().nonnegative().nullable(),
+})
+export type Progress = z.infer<typeof Progress>
+
+export const Holder = z.object({ pid: z.number().int(), command: z.string(), path: z.string() })
+
+export const RunEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run-started'), runId: z.string(), verb: Verb, drive: z.string().nullable(), steps: z.array(z.object({ id: z.string(), title: z.string() })), at: z.iso.datetime() }),
+  z.object({ type: z.literal('step-started'), step: z.string(), index: z.number().int().nonnegative(), at: z.iso.datetime() }),
+  z.object({ type: z.literal('step-finished'), step: z.string(), outcome: z.enum(['ok', 'skipped', 'failed', 'cancelled']), durationMs: z.number().nonnegative(), note: z.string().optional() }),
+  z.object({ type: z.literal('command'), step: z.string(), argv: z.array(z.string()) }),
+  z.object({ type: z.literal('progress'), step: z.string(), ...Progress.shape }),
+  z.object({ type: z.literal('info'), step: z.string(), message: z.string() }),
+  z.object({ type: z.literal('warning'), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string(), hint: z.string().optional(), holders: z.array(Holder).optional() }),
+  z.object({ type: z.literal('run-finished'), outcome: z.enum(['succeeded', 'failed', 'cancelled']), durationMs: z.number().nonnegative(), at: z.iso.datetime(), bytes: z.number().nonnegative() }),
+])
+export type RunEvent = z.infer<typeof RunEvent>
+
+export type Emit = (event: RunEvent) => void

@@ -1,0 +1,100 @@
+// Runs a pipeline's steps in order and turns what happens into RunEvents. Steps marked `always` (export,
+// releasing holds) still run after a failure or a cancel, so a drive is never left imported by accident.
+import { randomUUID } from 'node:crypto'
+import { CommandError, type Runner, type RunOptions } from '../system/runner'
+import { EngineError } from './errors'
+import type { Emit, Progress, RunEvent, Verb } from './events'
+
+export interface StepContext {
+  /** Runs commands on behalf of this step: each one is reported before it starts. */
+  runner: Runner
+  signal: AbortSignal
+  progress(p: Progress): void
+  info(message: string): void
+  warn(code: string, message: string): void
+}
+
+export type StepResult = void | { skipped: string } | { note: string }
+
+export interface Step<S> {
+  id: string
+  title: string
+  /** Runs even when an earlier step failed or the run was cancelled (cleanup). */
+  always?: boolean
+  run(ctx: StepContext, state: S): Promise<StepResult>
+}
+
+export type Outcome = Extract<RunEvent, { type: 'run-finished' }>['outcome']
+
+export interface PipelineOptions<S> {
+  verb: Verb
+  drive: string | null
+  steps: Step<S>[]
+  state: S
+  runner: Runner
+  emit: Emit
+  signal: AbortSignal
+}
+
+const now = (): string => new Date().toISOString()
+
+export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
+  const started = Date.now()
+  let outcome: Outcome = 'succeeded'
+  let bytes = 0
+  o.emit({ type: 'run-started', runId: randomUUID(), verb: o.verb, drive: o.drive, steps: o.steps.map(({ id, title }) => ({ id, title })), at: now() })
+
+  for (const [index, step] of o.steps.entries()) {
+    if (outcome === 'succeeded' && o.signal.aborted) outcome = 'cancelled'
+    if (outcome !== 'succeeded' && !step.always) {
+      o.emit({ type: 'step-finished', step: step.id, outcome: 'skipped', durationMs: 0, note: outcome === 'cancelled' ? 'cancelled' : 'an earlier step failed' })
+      continue
+    }
+    // Cleanup must not inherit the cancel: exporting the pool is the point of running it.
+    const signal = step.always ? new AbortController().signal : o.signal
+    const t0 = Date.now()
+    o.emit({ type: 'step-started', step: step.id, index, at: now() })
+    const ctx: StepContext = {
+      signal,
+      runner: {
+        run: (argv: readonly string[], options: RunOptions = {}) => {
+          o.emit({ type: 'command', step: step.id, argv: [...argv] })
+          return o.runner.run(argv, { ...options, signal: options.signal ?? signal })
+        },
+      },
+      progress: (p) => {
+        bytes = Math.max(bytes, p.bytes)
+        o.emit({ type: 'progress', step: step.id, ...p })
+      },
+      info: (message) => o.emit({ type: 'info', step: step.id, message }),
+      warn: (code, message) => o.emit({ type: 'warning', code, message }),
+    }
+    try {
+      const result = await step.run(ctx, o.state)
+      const skipped = result && 'skipped' in result
+      o.emit({
+        type: 'step-finished', step: step.id, outcome: skipped ? 'skipped' : 'ok', durationMs: Date.now() - t0,
+        ...(result && 'skipped' in result ? { note: result.skipped } : result && 'note' in result ? { note: result.note } : {}),
+      })
+    } catch (err) {
+      const cancelled = signal.aborted || (err instanceof CommandError && err.cancelled)
+      o.emit({ type: 'step-finished', step: step.id, outcome: cancelled ? 'cancelled' : 'failed', durationMs: Date.now() - t0 })
+      if (cancelled) {
+        if (outcome === 'succeeded') outcome = 'cancelled'
+      } else {
+        o.emit(errorEvent(err))
+        outcome = 'failed'
+      }
+    }
+  }
+  o.emit({ type: 'run-finished', outcome, durationMs: Date.now() - started, at: now(), bytes })
+  return outcome
+}
+
+function errorEvent(err: unknown): RunEvent {
+  if (err instanceof EngineError) {
+    return { type: 'error', code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.holders ? { holders: err.holders } : {}) }
+  }
+  if (err instanceof CommandError) return { type: 'error', code: 'command-failed', message: err.message }
+  return { type: 'error', code: 'internal', message: err instanceof Error ? err.message : String(err) }
+}
