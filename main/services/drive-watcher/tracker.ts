@@ -91,9 +91,13 @@ export class MemberTracker implements MemberSink {
       const drive = this.drives.find((d) => sameGuid(d.poolGuid, guid))
       if (drive) {
         this.cancelRemoval(guid)
-        if (!this.connected.has(guid)) {
+        const c = this.connected.get(guid)
+        if (!c) {
           this.connected.set(guid, { drive, device: m.device })
           this.on.connected(drive, m.device, this.starting)
+        } else {
+          // Replugged within the debounce window, possibly as another /dev/sdX: same session, new name.
+          c.device = m.device
         }
       } else if (!this.unknownSeen.has(guid)) {
         this.unknownSeen.add(guid)
