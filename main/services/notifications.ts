@@ -63,6 +63,7 @@ export class Notifier {
   private lastForDrive = new Map<string, { kind: NotificationKind; content: NotificationContent }>()
   private byId = new Map<number, Shown>()
   private staleShownAt = new Map<string, number>()
+  private queue: Promise<void> = Promise.resolve()
   private rule = matchRule({ type: 'signal', interface: NAME, path: PATH })
   private readonly onMessage = (msg: DbusMessage): void => this.receive(msg)
 
@@ -99,8 +100,6 @@ export class Notifier {
 
   /** At most once a day per drive, whatever `days` says. */
   stale(driveName: string, days: number): Promise<NotificationOutcome> {
-    const last = this.staleShownAt.get(driveName)
-    if (last !== undefined && this.now() - last < DAY_MS) return Promise.resolve({ kind: 'skipped' })
     return this.show('stale', driveName, { days })
   }
 
@@ -127,8 +126,21 @@ export class Notifier {
     }
   }
 
-  private async show(kind: NotificationKind, drive: string, detail: { reason?: string; days?: number }): Promise<NotificationOutcome> {
+  /**
+   * One notification at a time up to the server's reply: two identical calls in quick succession (say, a
+   * drive event and a UI refresh) must see each other for the dedupe to hold. Only the wait for the
+   * user's answer runs in parallel.
+   */
+  private show(kind: NotificationKind, drive: string, detail: { reason?: string; days?: number }): Promise<NotificationOutcome> {
+    const turn = this.queue.then(() => this.deliver(kind, drive, detail))
+    this.queue = turn.then(() => undefined, () => undefined)
+    return turn.then((r) => ('answer' in r ? r.answer : r))
+  }
+
+  private async deliver(kind: NotificationKind, drive: string, detail: { reason?: string; days?: number }): Promise<NotificationOutcome | { answer: Promise<NotificationOutcome> }> {
     if (!this.bus) return { kind: 'unavailable', error: this.unavailable ?? 'stopped' }
+    const lastStale = this.staleShownAt.get(drive)
+    if (kind === 'stale' && lastStale !== undefined && this.now() - lastStale < DAY_MS) return { kind: 'skipped' }
     let caps: string[]
     try {
       const [c] = (await this.call('GetCapabilities')).body
@@ -160,7 +172,7 @@ export class Notifier {
     this.byId.set(id, shown)
     this.lastForDrive.set(drive, { kind, content })
     if (kind === 'stale') this.staleShownAt.set(drive, this.now())
-    return new Promise((resolve) => (shown.settle = resolve))
+    return { answer: new Promise((resolve) => (shown.settle = resolve)) }
   }
 
   private receive(msg: DbusMessage): void {

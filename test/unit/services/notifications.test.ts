@@ -134,6 +134,14 @@ describe('notifications', () => {
     await shown(3)
   })
 
+  it('shows one notification when the same one is asked for twice at once', async () => {
+    const [a, b] = [notifier.driveConnected('Blue drive'), notifier.driveConnected('Blue drive')]
+    await expect(b).resolves.toEqual({ kind: 'skipped' })
+    await shown(1)
+    server.click(server.last().id, 'backup')
+    await expect(a).resolves.toEqual({ kind: 'action', action: 'backup' })
+  })
+
   it('replaces the previous notification of the same kind instead of stacking a new one', async () => {
     const first = notifier.failed('Blue drive', 'pool is busy')
     await shown(1)
