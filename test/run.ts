@@ -9,6 +9,8 @@ import { runVmTier } from './vm/run-tests'
 const skipVm = process.env.ZFSVM_SKIP === '1'
 await ensureHostDeps(new Set(skipVm ? ['browser'] : ['browser', 'vm']))
 
+// The VM tier runs the built CLI too, so build before anything is copied into the guest.
+await execa('npx', ['electron-vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] })
 const host = await execa('npx', ['vitest', 'run', '--project', 'unit', '--project', 'browser'], { stdio: 'inherit', reject: false })
 let code = host.exitCode ?? 1
 if (skipVm) {

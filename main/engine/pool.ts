@@ -21,13 +21,20 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig): Pro
   if (clash) {
     throw new EngineError('pool-name-clash', `Another pool named ${drive.pool} (GUID ${clash.guid}) is imported, so drive "${drive.name}" cannot be imported under its name.`, `Export that pool first (zpool export ${drive.pool}).`)
   }
-  const r = await ctx.runner.run(importByGuidArgv(drive.poolGuid), { allowFailure: true, timeoutMs: 300_000 })
+  let r = await ctx.runner.run(importByGuidArgv(drive.poolGuid), { allowFailure: true, timeoutMs: 300_000 })
+  if (r.exitCode !== 0 && existsSync(drive.disk) && notFound(r.stderr)) {
+    // Just plugged in: the disk is there but udev may still be probing its partitions.
+    await ctx.runner.run(['udevadm', 'settle', '--timeout=10'], { allowFailure: true })
+    r = await ctx.runner.run(importByGuidArgv(drive.poolGuid), { allowFailure: true, timeoutMs: 300_000 })
+  }
   if (r.exitCode === 0) return 'imported'
-  if (/no such pool available|cannot import '\d+': no such pool/.test(r.stderr) || !existsSync(drive.disk)) {
+  if (notFound(r.stderr) || !existsSync(drive.disk)) {
     throw new EngineError('drive-not-connected', `Drive "${drive.name}" is not connected.`, `Plug it in; it appears as ${drive.disk}.`)
   }
   throw new CommandError(r.argv, r.exitCode, r.stderr)
 }
+
+const notFound = (stderr: string): boolean => /no such pool available/.test(stderr)
 
 export async function isImported(ctx: StepContext, drive: DriveConfig): Promise<boolean> {
   return (await listPools(ctx.runner)).some((p) => p.guid === drive.poolGuid)

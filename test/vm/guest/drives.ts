@@ -2,6 +2,7 @@
 // udisks see a real usb-storage disk appear and disappear, as with a real drive.
 import { existsSync, openSync, closeSync, ftruncateSync } from 'node:fs'
 import { join } from 'node:path'
+import { execa } from 'execa'
 import { Qmp } from '../qmp'
 import { guestShare, hostShare, qmpAddress } from './env'
 
@@ -43,7 +44,10 @@ export function newDrive(id: string, sizeBytes = 1024 ** 3): UsbDrive {
   return { id, serial, imagePath, byId: `/dev/disk/by-id/usb-QEMU_QEMU_HARDDISK_${serial}-0:0` }
 }
 
+const attached = new Set<string>()
+
 export async function plug(drive: UsbDrive): Promise<void> {
+  attached.add(drive.id)
   await withQmp(async (q) => {
     await q.execute('blockdev-add', {
       driver: 'raw',
@@ -53,14 +57,23 @@ export async function plug(drive: UsbDrive): Promise<void> {
     await q.execute('device_add', { driver: 'usb-storage', bus: 'xhci.0', drive: `blk-${drive.id}`, id: `usb-${drive.id}`, serial: drive.serial })
   })
   await waitFor(`${drive.byId} to appear`, () => existsSync(drive.byId))
+  // The disk's link comes first; its partitions (and their ZFS labels) are processed right after.
+  await execa('udevadm', ['settle', '--timeout=30'])
 }
 
 /** Pulls the cable. The device is gone once QEMU reports our device (not its internal SCSI child) deleted. */
 export async function unplug(drive: UsbDrive): Promise<void> {
+  attached.delete(drive.id)
   await withQmp(async (q) => {
     const deleted = q.waitForEvent((e) => e.event === 'DEVICE_DELETED' && e.data?.device === `usb-${drive.id}`)
     await q.execute('device_del', { id: `usb-${drive.id}` })
     await deleted
     await q.execute('blockdev-del', { 'node-name': `blk-${drive.id}` })
   })
+}
+
+/** Unplugs (if attached, e.g. after a power-off, which leaves the device on the bus) and plugs back in. */
+export async function replug(drive: UsbDrive): Promise<void> {
+  if (attached.has(drive.id)) await unplug(drive)
+  await plug(drive)
 }

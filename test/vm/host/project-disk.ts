@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { projectRoot } from './paths'
 
-const skip = new Set(['.git', 'out', 'dist', 'test-results'])
+const skip = new Set(['.git', 'dist', 'test-results'])
 
 /**
  * The project, its node_modules and this host's node binary as an ext4 image for a virtio disk: the guest
