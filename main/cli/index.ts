@@ -1,111 +1,77 @@
 // `zfs-drive-backup`: the engine from a terminal, for people who live in one and for scripts (--json
 // prints the same events the tray app receives). Runs as root (sudo/doas), like the guide's alias.
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config/load'
-import { backup } from '../engine/backup'
+import { ConfigError, defaultConfigPath, loadConfig } from '../config/load'
 import { EngineError } from '../engine/errors'
-import type { RunEvent } from '../engine/events'
-import { applyEvent, type RunRecord } from '../history/record'
-import { appendRun, defaultHistoryPath, lastSuccess, readRuns } from '../history/store'
-import { ExecaRunner } from '../system/runner'
-import { duration, formatEvent, progressLine } from './format'
+import { defaultHistoryPath } from '../history/store'
+import { backupVerbs } from './backup-verbs'
+import { infoVerbs } from './info-verbs'
+import { lifecycleVerbs } from './lifecycle-verbs'
+import { exitCodeFor } from './run-events'
+import { EXIT, type Io, type Verb } from './verb'
 
-export interface Io {
-  out: (text: string) => void
-  err: (text: string) => void
-  isTty: boolean
-}
+export type { Io }
 
-const usage = `usage: zfs-drive-backup <command> [options]
+const verbs: Record<string, Verb> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs }
+
+const common = {
+  config: { type: 'string' },
+  history: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+function usage(): string {
+  const width = Math.max(...Object.keys(verbs).map((v) => v.length))
+  return `usage: zfs-drive-backup <command> [options]
 
 commands:
-  backup [--drive NAME]   import the drive, send new snapshots (raw), verify, export, power off
-  status                  configured drives and when each was last backed up
-  history [-n N]          recent runs with their outcome and the commands they ran
+${Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`).join('\n')}
 
-options:
-  --config PATH           config file (default: $XDG_CONFIG_HOME/zfs-drive-backup/config.json)
-  --history PATH          history file (default: $XDG_STATE_HOME/zfs-drive-backup/history.jsonl)
-  --json                  print events / results as JSON lines`
+options for every command:
+  --config PATH   config file (default: $XDG_CONFIG_HOME/zfs-drive-backup/config.json)
+  --history PATH  history file (default: $XDG_STATE_HOME/zfs-drive-backup/history.jsonl)
+  --json          machine-readable output: one JSON event or object per line
+  --help          help for a command: zfs-drive-backup <command> --help`
+}
 
 export async function main(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
+  const name = argv[0]
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage() + '\n')
+    return name ? EXIT.ok : EXIT.usage
+  }
+  const verb = verbs[name]
+  if (!verb) {
+    io.err(`unknown command "${name}"\n\n${usage()}\n`)
+    return EXIT.usage
+  }
   let parsed
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        drive: { type: 'string' },
-        config: { type: 'string' },
-        history: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        n: { type: 'string', short: 'n' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
+    parsed = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: true, options: { ...common, ...verb.options } })
   } catch (err) {
-    io.err(`${(err as Error).message}\n${usage}\n`)
-    return 2
+    io.err(`${(err as Error).message}\n\nusage: zfs-drive-backup ${verb.usage}\n`)
+    return EXIT.usage
   }
-  const { values: o, positionals } = parsed
-  const command = positionals[0]
-  if (o.help || !command) {
-    io.out(usage + '\n')
-    return command || o.help ? 0 : 2
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>
+  if (values.help) {
+    io.out(`usage: zfs-drive-backup ${verb.usage}\n`)
+    return EXIT.ok
   }
-  const historyPath = o.history ?? defaultHistoryPath()
+  const configPath = typeof values.config === 'string' ? values.config : defaultConfigPath()
+  const historyPath = typeof values.history === 'string' ? values.history : defaultHistoryPath()
   try {
-    const { config } = await loadConfig(o.config)
-    if (command === 'backup') return await runBackup(config, o.drive, historyPath, o.json, io, signal)
-    if (command === 'status') {
-      const runs = await readRuns(historyPath)
-      const rows = config.drives.map((d) => {
-        const last = lastSuccess(runs, d.name)
-        const ageDays = last?.finishedAt ? (Date.now() - Date.parse(last.finishedAt)) / 86400_000 : null
-        return { drive: d.name, pool: d.pool, lastBackup: last?.finishedAt ?? null, stale: ageDays === null || ageDays > config.staleAfterDays }
-      })
-      if (o.json) io.out(JSON.stringify(rows) + '\n')
-      else if (rows.length === 0) io.out('No backup drive is configured.\n')
-      else for (const r of rows) io.out(`${r.drive} (pool ${r.pool}): ${r.lastBackup ? `last backup ${duration((Date.now() - Date.parse(r.lastBackup)) / 1000)} ago` : 'never backed up'}${r.stale ? ' — due' : ''}\n`)
-      return 0
-    }
-    if (command === 'history') {
-      const runs = await readRuns(historyPath, Number(o.n ?? 10))
-      if (o.json) for (const r of runs) io.out(JSON.stringify(r) + '\n')
-      else for (const r of runs) io.out(`${r.startedAt} ${r.verb} ${r.drive ?? ''}: ${r.outcome} in ${duration(r.durationMs / 1000)}${r.error ? ` — ${r.error.message}` : ''}\n`)
-      return 0
-    }
-    io.err(`unknown command "${command}"\n${usage}\n`)
-    return 2
+    const { config } = await loadConfig(configPath)
+    return await verb.run({ config, configPath, historyPath, values, positionals: parsed.positionals, json: Boolean(values.json), io, signal })
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof EngineError) {
-      io.err(`✗ ${err.message}${err instanceof EngineError && err.hint ? `\n  ${err.hint}` : ''}\n`)
-      return 1
+    if (err instanceof ConfigError) {
+      io.err(`✗ ${err.message}\n`)
+      return EXIT.usage
+    }
+    if (err instanceof EngineError) {
+      io.err(`✗ ${err.message}${err.hint ? `\n  ${err.hint}` : ''}\n`)
+      return exitCodeFor('failed', err.code)
     }
     throw err
   }
-}
-
-async function runBackup(config: Awaited<ReturnType<typeof loadConfig>>['config'], drive: string | undefined, historyPath: string, json: boolean, io: Io, signal: AbortSignal): Promise<number> {
-  const titles = new Map<string, string>()
-  let record: RunRecord | null = null
-  let lastProgressLine = 0
-  const emit = (e: RunEvent): void => {
-    record = applyEvent(record, e)
-    if (json) return io.out(JSON.stringify(e) + '\n')
-    if (e.type === 'progress') {
-      // A terminal gets a redrawn line; a log gets a line every 5 s.
-      if (io.isTty) io.out(`\r\x1b[K${progressLine(e)}`)
-      else if (Date.now() - lastProgressLine > 5000) {
-        lastProgressLine = Date.now()
-        io.out(progressLine(e) + '\n')
-      }
-      return
-    }
-    const line = formatEvent(e, titles)
-    if (line) io.out(`${io.isTty ? '\r\x1b[K' : ''}${line}\n`)
-  }
-  const outcome = await backup({ config, ...(drive ? { driveName: drive } : {}), runner: new ExecaRunner(), emit, signal })
-  if (record) await appendRun(record, historyPath)
-  return outcome === 'succeeded' ? 0 : outcome === 'cancelled' ? 130 : 1
 }

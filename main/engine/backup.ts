@@ -175,6 +175,7 @@ export interface BackupOptions {
   emit: Emit
   signal: AbortSignal
   lockPath?: string
+  dryRun?: boolean
 }
 
 export function pickDrive(config: Config, name?: string): DriveConfig {

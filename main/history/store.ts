@@ -14,8 +14,8 @@ export async function appendRun(record: RunRecord, path = defaultHistoryPath()):
   await appendFile(path, JSON.stringify(record) + '\n', { mode: 0o600 })
 }
 
-/** Newest first. Lines that do not parse (a torn write) are skipped, not fatal. */
-export async function readRuns(path = defaultHistoryPath(), limit = 100): Promise<RunRecord[]> {
+/** Newest first. A line that does not parse (a torn write after a crash) is skipped with a warning; the rest are kept. */
+export async function readRuns(path = defaultHistoryPath(), limit = 100, warn: (message: string) => void = () => undefined): Promise<RunRecord[]> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -29,6 +29,7 @@ export async function readRuns(path = defaultHistoryPath(), limit = 100): Promis
     try {
       runs.push(JSON.parse(line) as RunRecord)
     } catch {
+      warn(`skipped a damaged line in ${path} (an interrupted write); earlier runs are intact`)
       continue
     }
     if (runs.length >= limit) break

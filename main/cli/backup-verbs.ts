@@ -1,0 +1,53 @@
+// The everyday verbs: backup, eject, status, history.
+import { backup } from '../engine/backup'
+import { eject } from '../engine/eject'
+import { lastSuccess, readRuns } from '../history/store'
+import { ExecaRunner } from '../system/runner'
+import { duration } from './format'
+import { runWithEvents } from './run-events'
+import { EXIT, type Verb } from './verb'
+
+const driveOption = { drive: { type: 'string' } } as const
+
+export const backupVerbs: Record<string, Verb> = {
+  backup: {
+    summary: 'import the drive, send new snapshots raw, verify, export, power off',
+    usage: `backup [--drive NAME] [--no-power-off] [--dry-run]
+  --drive NAME     which configured drive (needed when there are several)
+  --no-power-off   export, but leave the drive powered on
+  --dry-run        show what would be sent and the commands that would run; change nothing`,
+    options: { ...driveOption, 'no-power-off': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    run: (ctx) => {
+      const config = ctx.values['no-power-off'] ? { ...ctx.config, afterBackup: { ...ctx.config.afterBackup, powerOff: false } } : ctx.config
+      const dryRun = Boolean(ctx.values['dry-run'])
+      return runWithEvents(ctx.io, ctx.json, dryRun ? null : ctx.historyPath, (emit) =>
+        backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
+      )
+    },
+  },
+  eject: {
+    summary: 'export the drive\'s pool (never forced) and power it off',
+    usage: `eject [--drive NAME]
+  Names the processes that keep the pool busy instead of forcing the export.`,
+    options: driveOption,
+    run: (ctx) =>
+      runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+        eject({ config: ctx.config, runner: new ExecaRunner(), emit, signal: ctx.signal, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
+      ),
+  },
+  history: {
+    summary: 'recent runs with their outcome and the commands they ran',
+    usage: `history [-n N]`,
+    options: { n: { type: 'string', short: 'n' } },
+    async run(ctx) {
+      const runs = await readRuns(ctx.historyPath, Number(ctx.values.n ?? 10), (msg) => ctx.io.err(`! ${msg}\n`))
+      for (const r of runs) {
+        if (ctx.json) ctx.io.out(JSON.stringify(r) + '\n')
+        else ctx.io.out(`${r.startedAt} ${r.verb}${r.drive ? ` ${r.drive}` : ''}: ${r.outcome} in ${duration(r.durationMs / 1000)}${r.error ? ` — ${r.error.message}` : ''}\n`)
+      }
+      return EXIT.ok
+    },
+  },
+}
+
+export { lastSuccess }

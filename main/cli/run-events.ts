@@ -1,0 +1,43 @@
+// Shared by every verb that runs a pipeline: print its events (human or JSON), keep the history record,
+// and turn the outcome into the exit code.
+import type { Emit, RunEvent } from '../engine/events'
+import type { Outcome } from '../engine/pipeline'
+import { applyEvent, type RunRecord } from '../history/record'
+import { appendRun } from '../history/store'
+import { formatEvent, progressLine } from './format'
+import { EXIT, type Io } from './verb'
+
+export function exitCodeFor(outcome: Outcome, errorCode: string | null): number {
+  if (outcome === 'succeeded') return EXIT.ok
+  if (outcome === 'cancelled') return EXIT.cancelled
+  if (errorCode === 'drive-not-connected') return EXIT.notPresent
+  if (errorCode === 'busy-another-run' || errorCode === 'pool-busy') return EXIT.busy
+  if (errorCode === 'config-invalid' || errorCode === 'drive-unknown') return EXIT.usage
+  return EXIT.failed
+}
+
+export async function runWithEvents(io: Io, json: boolean, historyPath: string | null, start: (emit: Emit) => Promise<Outcome>): Promise<number> {
+  const titles = new Map<string, string>()
+  let record: RunRecord | null = null
+  let errorCode: string | null = null
+  let lastLog = 0
+  const emit: Emit = (e: RunEvent) => {
+    record = applyEvent(record, e)
+    if (e.type === 'error') errorCode ??= e.code
+    if (json) return io.out(JSON.stringify(e) + '\n')
+    if (e.type === 'progress') {
+      // A terminal gets one redrawn line; a log file gets a line every 5 s.
+      if (io.isTty) io.out(`\r\x1b[K${progressLine(e)}`)
+      else if (Date.now() - lastLog > 5000) {
+        lastLog = Date.now()
+        io.out(progressLine(e) + '\n')
+      }
+      return
+    }
+    const line = formatEvent(e, titles)
+    if (line) io.out(`${io.isTty ? '\r\x1b[K' : ''}${line}\n`)
+  }
+  const outcome = await start(emit)
+  if (record && historyPath) await appendRun(record, historyPath)
+  return exitCodeFor(outcome, errorCode)
+}

@@ -1,0 +1,34 @@
+// How a CLI verb is declared: its own options, help text and a run function. Verbs live in tables
+// (backup-verbs.ts, lifecycle-verbs.ts) that index.ts merges.
+import type { ParseArgsConfig } from 'node:util'
+import type { Config } from '../config/schema'
+
+export interface Io {
+  out: (text: string) => void
+  err: (text: string) => void
+  isTty: boolean
+  /** Reads a secret from the terminal or stdin (never argv or the environment). */
+  readSecret?: (prompt: string) => Promise<string>
+}
+
+export interface VerbContext {
+  config: Config
+  configPath: string
+  historyPath: string
+  values: Record<string, string | boolean | string[] | undefined>
+  positionals: string[]
+  json: boolean
+  io: Io
+  signal: AbortSignal
+}
+
+export interface Verb {
+  summary: string
+  usage: string
+  options?: NonNullable<ParseArgsConfig['options']>
+  /** Verbs like `disks` or `doctor` must work before any config exists. */
+  run(ctx: VerbContext): Promise<number>
+}
+
+/** Exit codes the brief fixed: scripts branch on them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notPresent: 3, busy: 4, cancelled: 130 } as const

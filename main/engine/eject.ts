@@ -1,0 +1,56 @@
+// Safe eject: export without force (naming whoever keeps the pool busy), then power the disk off.
+import type { Config, DriveConfig } from '../config/schema'
+import type { Runner } from '../system/runner'
+import { pickDrive } from './backup'
+import type { Emit } from './events'
+import { acquireLock, type Lock } from './lock'
+import { runPipeline, type Outcome, type Step } from './pipeline'
+import { exportDrivePool, isImported, powerOffDrive } from './pool'
+
+interface EjectState {
+  drive: DriveConfig
+  lock: Lock | null
+  lockPath?: string
+  powerOff: boolean
+}
+
+const steps: Step<EjectState>[] = [
+  {
+    id: 'export',
+    title: 'Export the pool',
+    async run(ctx, s) {
+      s.lock = acquireLock(s.lockPath, `eject of ${s.drive.name}`)
+      if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
+      await exportDrivePool(ctx, s.drive)
+    },
+  },
+  {
+    id: 'power-off',
+    title: 'Power off the drive',
+    async run(ctx, s) {
+      if (!s.powerOff) return { skipped: 'power-off not requested' }
+      await powerOffDrive(ctx, s.drive)
+      return { note: 'safe to unplug' }
+    },
+  },
+]
+
+export interface EjectOptions {
+  config: Config
+  driveName?: string
+  runner: Runner
+  emit: Emit
+  signal: AbortSignal
+  lockPath?: string
+  powerOff?: boolean
+}
+
+export async function eject(o: EjectOptions): Promise<Outcome> {
+  const drive = pickDrive(o.config, o.driveName)
+  const state: EjectState = { drive, lock: null, powerOff: o.powerOff ?? true, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  try {
+    return await runPipeline({ verb: 'eject', drive: drive.name, steps, state, runner: o.runner, emit: o.emit, signal: o.signal })
+  } finally {
+    state.lock?.release()
+  }
+}
