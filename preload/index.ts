@@ -13,7 +13,7 @@ const api: BackupApi = {
     const schema = eventContract[channel]
     const handler = (_event: unknown, payload: unknown): void => {
       const parsed = schema.safeParse(payload)
-      if (parsed.success) listener(parsed.data)
+      if (parsed.success) listener(parsed.data as never)
     }
     ipcRenderer.on(channel, handler)
     return () => ipcRenderer.removeListener(channel, handler)

@@ -1,29 +1,10 @@
 // A run's history entry, built from its events alone: the CLI, the helper's stream and the tray app all
 // produce the same record, and it holds exactly what the events said (so never a secret).
-import type { RunEvent, Verb } from '../engine/events'
+import type { RunEvent } from '../engine/events'
 
-export interface StepRecord {
-  id: string
-  title: string
-  outcome: 'pending' | 'ok' | 'skipped' | 'failed' | 'cancelled'
-  durationMs: number
-  note?: string
-  commands: string[][]
-}
+import type { RunRecord } from './schema'
 
-export interface RunRecord {
-  id: string
-  verb: Verb
-  drive: string | null
-  startedAt: string
-  finishedAt: string | null
-  outcome: 'running' | 'succeeded' | 'failed' | 'cancelled'
-  durationMs: number
-  bytes: number
-  steps: StepRecord[]
-  warnings: { code: string; message: string }[]
-  error: { code: string; message: string; hint?: string } | null
-}
+export type { RunRecord, StepRecord } from './schema'
 
 export function recordFromEvents(events: readonly RunEvent[]): RunRecord | null {
   let rec: RunRecord | null = null

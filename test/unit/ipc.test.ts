@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { IpcMainInvokeEvent } from 'electron'
 import { registerIpc, senderIs, type Handlers } from '../../main/app/ipc'
 import { invokeContract } from '../../preload/contract'
+import { createAppService } from '../../main/app/service'
 
 vi.mock('electron', () => ({}))
 
@@ -12,12 +13,7 @@ function fakeIpc() {
   return { handle: (c: string, l: Listener) => void handlers.set(c, l), handlers }
 }
 
-const handlers: Handlers = {
-  'state:get': async () => ({ configured: false, drives: [], run: null }),
-  'backup:start': vi.fn(async () => ({ accepted: true })),
-  'run:cancel': async () => ({ accepted: false, reason: 'Nothing is running.' }),
-  'drive:eject': async () => ({ accepted: true }),
-}
+const handlers: Handlers = { ...createAppService(), 'backup:start': vi.fn(async () => ({ accepted: true })) }
 
 const page = 'file:///app/out/renderer/index.html'
 const event = (over: Partial<{ id: number; url: string; parent: unknown }> = {}) =>
@@ -38,7 +34,7 @@ describe('IPC contract in main', () => {
   it('rejects a request that breaks the schema before any handler runs', async () => {
     const start = handlers['backup:start'] as ReturnType<typeof vi.fn>
     start.mockClear()
-    await expect(ipc.handlers.get('backup:start')!(event(), { drive: '$(rm -rf /)' })).rejects.toThrow(/invalid request/)
+    await expect(ipc.handlers.get('backup:start')!(event(), { drive: 'a\nb' })).rejects.toThrow(/invalid request/)
     await expect(ipc.handlers.get('backup:start')!(event(), { drive: 'a', extra: 1 })).rejects.toThrow(/invalid request/)
     expect(start).not.toHaveBeenCalled()
   })
