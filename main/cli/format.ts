@@ -50,6 +50,8 @@ export function formatEvent(e: RunEvent, titles: Map<string, string>): string | 
       return `✗ ${e.message}${e.hint ? `\n  ${e.hint}` : ''}`
     case 'run-finished':
       return e.outcome === 'succeeded' ? `✓ done in ${duration(e.durationMs / 1000)}` : e.outcome === 'cancelled' ? '✗ cancelled' : '✗ failed'
+    case 'replicated':
+      return `  ✓ ${e.target}@${e.snapshot} (guid ${e.guid}) is on the drive`
     case 'progress':
       return null
   }

@@ -2,10 +2,11 @@
 // syncoid, pruning, verification, export and power-off.
 import type { Config, DriveConfig } from '../config/schema'
 import { runSyncoid } from '../system/syncoid'
+import { powerOffArgv } from '../system/udisksctl'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
 import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists } from '../system/zfs'
 import { zfsVersionArgv, parseZfsVersion } from '../system/zpool'
-import type { Runner } from '../system/runner'
+import { CommandError, type Runner } from '../system/runner'
 import { EngineError } from './errors'
 import type { Emit } from './events'
 import { acquireLock, type Lock } from './lock'
@@ -22,6 +23,9 @@ export interface BackupState {
   lock: Lock | null
   plans: ReplicationPlan[]
   lockPath?: string
+  /** Show what would happen: the pool is imported read-only, nothing is sent, destroyed or powered off. */
+  dryRun: boolean
+  importedByUs: boolean
 }
 
 /** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
@@ -38,6 +42,9 @@ const preflight: Step<BackupState> = {
   title: 'Check tools and sources',
   async run(ctx, s) {
     s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
+    if (process.getuid?.() !== 0) {
+      throw new EngineError('not-root', 'Backing up imports and exports a pool, which needs root.', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
+    }
     const missing = missingTools(['zpool', 'zfs', 'syncoid', 'udisksctl'])
     if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid) and udisks2.')
     if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
@@ -65,8 +72,9 @@ const importPool: Step<BackupState> = {
   id: 'import',
   title: 'Import the drive\'s pool',
   async run(ctx, s) {
-    const r = await importDrivePool(ctx, s.drive)
-    return { note: r === 'already-imported' ? 'already imported' : `imported ${s.drive.pool}` }
+    const r = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
+    s.importedByUs = r === 'imported'
+    return { note: r === 'already-imported' ? 'already imported' : `imported ${s.drive.pool}${s.dryRun ? ' read-only' : ''}` }
   },
 }
 
@@ -91,8 +99,18 @@ const replicate: Step<BackupState> = {
     const runner: Runner = { run: (argv, options) => ctx.runner.run(argv, { ...options, group: true }) }
     try {
       for (const p of s.plans) {
+        // Nothing new: syncoid would spend seconds (minutes with many snapshots) to say so.
+        if (p.segments.length === 0) {
+          ctx.info(`${p.target} is up to date (@${p.newest})`)
+          meter.finishSegment()
+          continue
+        }
         const r = s.config.replication
-        await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, deleteTargetSnapshots: r.deleteTargetSnapshots, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal)
+        try {
+          await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, deleteTargetSnapshots: r.deleteTargetSnapshots, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal)
+        } catch (err) {
+          throw syncoidError(err, p)
+        }
         meter.finishSegment()
       }
     } finally {
@@ -123,6 +141,7 @@ const verify: Step<BackupState> = {
   id: 'verify',
   title: 'Verify the copy is encrypted and complete',
   async run(ctx, s) {
+    if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
     for (const { source, target } of s.pairs) {
       const [sp, tp] = [await getDatasetProperties(ctx.runner, source), await getDatasetProperties(ctx.runner, target)]
       if (sp.encryption !== tp.encryption) throw new EngineError('verify-failed', `${target} has encryption=${tp.encryption}, but ${source} has ${sp.encryption}.`)
@@ -134,6 +153,7 @@ const verify: Step<BackupState> = {
       const copy = tgt.find((t) => t.snapshot === newest.snapshot)
       if (!copy || copy.guid !== newest.guid) throw new EngineError('verify-failed', `${target} lacks @${newest.snapshot} (guid ${newest.guid}) after replication.`)
       ctx.info(`${target}: ${tp.encryption}, key not on the drive, @${newest.snapshot} guid ${newest.guid} matches`)
+      ctx.emit({ type: 'replicated', source, target, snapshot: newest.snapshot, guid: newest.guid })
     }
   },
 }
@@ -146,7 +166,8 @@ const exportPool: Step<BackupState> = {
     // Without the lock another run owns the drive: leave its pool alone.
     if (!s.lock) return { skipped: 'another run owns the drive' }
     try {
-      if (!s.config.afterBackup.export) return { skipped: 'afterBackup.export is off' }
+      if (s.dryRun && !s.importedByUs) return { skipped: 'dry run: the pool was imported before, left as it was' }
+      if (!s.config.afterBackup.export && !s.dryRun) return { skipped: 'afterBackup.export is off' }
       if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
       await exportDrivePool(ctx, s.drive)
     } finally {
@@ -161,6 +182,10 @@ const powerOff: Step<BackupState> = {
   title: 'Power off the drive',
   async run(ctx, s) {
     if (!s.config.afterBackup.export || !s.config.afterBackup.powerOff) return { skipped: 'afterBackup.powerOff is off' }
+    if (s.dryRun) {
+      await ctx.runner.run(powerOffArgv(s.drive.disk))
+      return { note: 'dry run: the drive stays on' }
+    }
     await powerOffDrive(ctx, s.drive)
     return { note: 'safe to unplug' }
   },
@@ -192,12 +217,37 @@ export function pickDrive(config: Config, name?: string): DriveConfig {
 export async function backup(o: BackupOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
-  const state: BackupState = { config: o.config, drive, pairs, lock: null, plans: [], ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  const state: BackupState = { config: o.config, drive, pairs, lock: null, plans: [], dryRun: o.dryRun ?? false, importedByUs: false, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
-    return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner: o.runner, emit: o.emit, signal: o.signal })
+    return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })
   } finally {
     state.lock?.release()
   }
+}
+
+/** Commands a dry run really runs: they only read, or (the read-only import and its export) leave no trace. */
+export function readsOnly(argv: readonly string[]): boolean {
+  const [tool, sub] = argv
+  if (tool === 'zfs') return ['list', 'get', 'version'].includes(sub ?? '') || (sub === 'send' && argv.includes('-n'))
+  if (tool === 'zpool') return ['list', 'get', 'status', 'version', 'export'].includes(sub ?? '') || (sub === 'import' && argv.includes('readonly=on'))
+  if (tool === 'syncoid') return argv.includes('--version')
+  return tool === 'udevadm'
+}
+
+function dryRunner(real: Runner): Runner {
+  return {
+    run: async (argv, options) => (readsOnly(argv) ? real.run(argv, options) : { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }),
+  }
+}
+
+function syncoidError(err: unknown, p: ReplicationPlan): unknown {
+  if (!(err instanceof CommandError) || err.cancelled) return err
+  if (/has been modified|destination .* has snapshots|modified since most recent snapshot/.test(err.stderr)) {
+    return new EngineError('target-modified', `${p.target} on the drive was changed since the last backup, so the new snapshots cannot be received on top of it (--no-rollback).`, `Nothing was rolled back. If the change on the drive is not needed, roll it back by hand (zfs rollback ${p.target}@<newest snapshot>) and back up again.`)
+  }
+  const tail = err.stderr.trim().split('\n').slice(-3).join(' / ')
+  return new EngineError('replication-failed', `syncoid failed for ${p.source} → ${p.target}${tail ? `: ${tail}` : ''}`, 'The drive keeps its previous snapshots; a partial transfer resumes on the next run.')
 }
 
 export type { StepContext }

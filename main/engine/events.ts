@@ -23,6 +23,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('command'), step: z.string(), argv: z.array(z.string()) }),
   z.object({ type: z.literal('progress'), step: z.string(), ...Progress.shape }),
   z.object({ type: z.literal('info'), step: z.string(), message: z.string() }),
+  /** A verified copy: what the drive now holds, for status and history without importing the drive again. */
+  z.object({ type: z.literal('replicated'), source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() }),
   z.object({ type: z.literal('warning'), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string(), hint: z.string().optional(), holders: z.array(Holder).optional() }),
   z.object({ type: z.literal('run-finished'), outcome: z.enum(['succeeded', 'failed', 'cancelled']), durationMs: z.number().nonnegative(), at: z.iso.datetime(), bytes: z.number().nonnegative() }),

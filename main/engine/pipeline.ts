@@ -12,6 +12,7 @@ export interface StepContext {
   progress(p: Progress): void
   info(message: string): void
   warn(code: string, message: string): void
+  emit: Emit
 }
 
 export type StepResult = void | { skipped: string } | { note: string }
@@ -68,6 +69,7 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
       },
       info: (message) => o.emit({ type: 'info', step: step.id, message }),
       warn: (code, message) => o.emit({ type: 'warning', code, message }),
+      emit: o.emit,
     }
     try {
       const result = await step.run(ctx, o.state)

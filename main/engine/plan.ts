@@ -69,6 +69,10 @@ export async function planReplication(runner: Runner, source: string, target: st
     return { ...base, common: null, segments, totalBytes: sum(segments) }
   }
   const props = await getDatasetProperties(runner, target)
+  const sourceProps = await getDatasetProperties(runner, source)
+  if (sourceProps.encrypted && !props.encrypted) {
+    throw new EngineError('target-unencrypted', `${target} on the drive is not encrypted, but ${source} is.`, 'A raw backup must land in an encrypted copy of the source. Nothing was changed; choose another target dataset (it will be created by the first backup).')
+  }
   if (props.keystatus === 'available') {
     throw new EngineError('drive-open-for-restore', `The key of ${target} is loaded: the drive is open for a restore.`, 'Close the restore (restore close) first; a backup never runs into an unlocked copy.')
   }

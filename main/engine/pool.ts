@@ -14,18 +14,18 @@ export type ImportResult = 'imported' | 'already-imported'
  * Imports the drive's pool by GUID, never by name: another machine's pool may also be called "backup".
  * -N mounts nothing (the pool root is readonly, children could not get mountpoints under it anyway).
  */
-export async function importDrivePool(ctx: StepContext, drive: DriveConfig): Promise<ImportResult> {
+export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts: { readonly?: boolean } = {}): Promise<ImportResult> {
   const pools = await listPools(ctx.runner)
   if (pools.some((p) => p.guid === drive.poolGuid)) return 'already-imported'
   const clash = pools.find((p) => p.name === drive.pool)
   if (clash) {
     throw new EngineError('pool-name-clash', `Another pool named ${drive.pool} (GUID ${clash.guid}) is imported, so drive "${drive.name}" cannot be imported under its name.`, `Export that pool first (zpool export ${drive.pool}).`)
   }
-  let r = await ctx.runner.run(importByGuidArgv(drive.poolGuid), { allowFailure: true, timeoutMs: 300_000 })
+  let r = await ctx.runner.run(importByGuidArgv(drive.poolGuid, undefined, opts), { allowFailure: true, timeoutMs: 300_000 })
   if (r.exitCode !== 0 && existsSync(drive.disk) && notFound(r.stderr)) {
     // Just plugged in: the disk is there but udev may still be probing its partitions.
     await ctx.runner.run(['udevadm', 'settle', '--timeout=10'], { allowFailure: true })
-    r = await ctx.runner.run(importByGuidArgv(drive.poolGuid), { allowFailure: true, timeoutMs: 300_000 })
+    r = await ctx.runner.run(importByGuidArgv(drive.poolGuid, undefined, opts), { allowFailure: true, timeoutMs: 300_000 })
   }
   if (r.exitCode === 0) return 'imported'
   if (notFound(r.stderr) || !existsSync(drive.disk)) {

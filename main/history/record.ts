@@ -17,7 +17,7 @@ export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null
     return {
       id: e.runId, verb: e.verb, drive: e.drive, startedAt: e.at, finishedAt: null, outcome: 'running', durationMs: 0, bytes: 0,
       steps: e.steps.map((s) => ({ id: s.id, title: s.title, outcome: 'pending', durationMs: 0, commands: [] })),
-      warnings: [], error: null,
+      warnings: [], error: null, replicated: [],
     }
   }
   if (!rec) return null
@@ -33,6 +33,9 @@ export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null
     }
     case 'progress':
       rec.bytes = Math.max(rec.bytes, e.bytes)
+      break
+    case 'replicated':
+      rec.replicated.push({ source: e.source, target: e.target, snapshot: e.snapshot, guid: e.guid })
       break
     case 'warning':
       rec.warnings.push({ code: e.code, message: e.message })

@@ -24,5 +24,7 @@ export const RunRecord = z.object({
   steps: z.array(StepRecord),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
+  /** Newest snapshot verified on the drive per target, when the run got that far. */
+  replicated: z.array(z.object({ source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() })).default([]),
 })
 export type RunRecord = z.infer<typeof RunRecord>

@@ -73,9 +73,10 @@ export async function listImportable(runner: Runner, dir = BY_ID_DIR): Promise<I
 
 /** Imports by GUID (names can collide, GUIDs don't) without mounting anything (-N): the pool root is
  * readonly, so mounting children under it fails; the app mounts what it needs explicitly. */
-export function importByGuidArgv(guid: string, dir = BY_ID_DIR): string[] {
+export function importByGuidArgv(guid: string, dir = BY_ID_DIR, opts: { readonly?: boolean } = {}): string[] {
   if (!isUint64(guid)) throw new Error(`pool GUID ${JSON.stringify(guid)}: must be a decimal 64-bit number`)
-  return ['zpool', 'import', '-d', dir, '-N', guid]
+  // readonly=on (dry runs): nothing, not even the pool's own metadata, is written.
+  return ['zpool', 'import', '-d', dir, '-N', ...(opts.readonly ? ['-o', 'readonly=on'] : []), guid]
 }
 
 /** No -f: a busy pool must fail loudly rather than be yanked from under a process. */
