@@ -1,7 +1,7 @@
 // The everyday verbs: backup, eject, status, history.
 import { backup } from '../engine/backup'
 import { eject } from '../engine/eject'
-import { lastSuccess, readRuns } from '../history/store'
+import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
@@ -50,4 +50,3 @@ export const backupVerbs: Record<string, Verb> = {
   },
 }
 
-export { lastSuccess }

@@ -1,0 +1,80 @@
+// Every prerequisite, each with the fix for Debian and for NixOS (the guide's author runs NixOS).
+import type { DoctorCheck } from '../../preload/contract'
+import type { Config } from '../config/schema'
+import type { Runner } from '../system/runner'
+import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
+import { getDatasetProperties, listSnapshots } from '../system/zfs'
+import { parseZfsVersion, zfsVersionArgv } from '../system/zpool'
+import { zfsHasRawSendFix } from './backup'
+import { which } from './tools'
+
+const tool = (id: string, command: string, title: string, debian: string, nixos: string, severity: 'error' | 'warning' = 'error'): DoctorCheck => {
+  const path = which(command)
+  return { id, title, ok: path !== null, severity, detail: path ? `found at ${path}` : `${command} is not on PATH`, ...(path ? {} : { fix: { debian, nixos } }) }
+}
+
+/** sanoid names snapshots …_hourly, _daily, _weekly, _monthly, _yearly; the newest must not be older than its period allows. */
+const periodSeconds: Record<string, number> = { frequently: 15 * 60, hourly: 3600, daily: 86400, weekly: 7 * 86400, monthly: 31 * 86400, yearly: 366 * 86400 }
+
+export function snapshotFreshness(names: { snapshot: string; creation: number }[], now: number): { ok: boolean; detail: string } {
+  const sanoid = names.filter((n) => /^autosnap_.*_(frequently|hourly|daily|weekly|monthly|yearly)$/.test(n.snapshot))
+  if (sanoid.length === 0) return { ok: false, detail: 'no sanoid snapshots (autosnap_…) yet' }
+  const shortest = Math.min(...sanoid.map((n) => periodSeconds[n.snapshot.split('_').pop()!]!))
+  const newest = Math.max(...sanoid.map((n) => n.creation))
+  const age = now / 1000 - newest
+  // Twice the period: one missed run is normal (laptop asleep), two in a row means sanoid is not running.
+  const ok = age <= 2 * shortest
+  return { ok, detail: `newest sanoid snapshot is ${Math.round(age / 60)} min old; the shortest period configured is ${Math.round(shortest / 60)} min` }
+}
+
+export async function runDoctor(runner: Runner, config: Config, now = Date.now()): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [
+    tool('zfs', 'zfs', 'OpenZFS tools (zfs, zpool)', 'sudo apt install -t bookworm-backports zfsutils-linux zfs-dkms', 'boot.supportedFilesystems = [ "zfs" ];'),
+  ]
+  if (checks[0]!.ok) {
+    const r = await runner.run(zfsVersionArgv(), { allowFailure: true })
+    const v = parseZfsVersion(r.stdout)
+    const kernel = v.kernel ?? v.userland
+    const ok = kernel !== null && zfsHasRawSendFix(kernel)
+    checks.push({
+      id: 'zfs-version', title: 'OpenZFS has the snapshot-corruption fix (#12014: 2.2.8, 2.3.3, 2.4.0)', ok, severity: 'warning',
+      detail: kernel ? `kernel module ${kernel}${v.userland && v.userland !== kernel ? `, tools ${v.userland} (reboot to load the new module)` : ''}` : 'the ZFS kernel module is not loaded',
+      ...(ok ? {} : { fix: { debian: 'sudo apt install -t bookworm-backports zfsutils-linux zfs-dkms && sudo reboot', nixos: 'boot.zfs.package = pkgs.zfs_2_3;  # or a newer zfs' } }),
+    })
+  }
+  const syncoid = tool('syncoid', 'syncoid', 'syncoid (from sanoid)', 'sudo apt install sanoid  # Debian 12 ships 2.1.0: install trixie\'s sanoid_2.2.0-2_all.deb', 'environment.systemPackages = [ pkgs.sanoid ];')
+  checks.push(syncoid)
+  if (syncoid.ok) {
+    const r = await runner.run(syncoidVersionArgv(), { allowFailure: true })
+    const c = checkSyncoidVersion(r.stdout + r.stderr)
+    checks.push({
+      id: 'syncoid-version', title: 'syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots)', ok: c.ok, severity: 'error', detail: c.version ? `syncoid ${c.version}` : (c.problem ?? 'version unknown'),
+      ...(c.ok ? {} : { fix: { debian: 'download sanoid_2.2.0-2_all.deb from Debian trixie and run: sudo apt install ./sanoid_2.2.0-2_all.deb', nixos: 'environment.systemPackages = [ pkgs.sanoid ];  # nixpkgs has 2.2.0' } }),
+    })
+  }
+  checks.push(
+    tool('pv', 'pv', 'pv (byte progress)', 'sudo apt install pv', 'environment.systemPackages = [ pkgs.pv ];', 'warning'),
+    tool('udisksctl', 'udisksctl', 'udisks2 (drive detection and power-off)', 'sudo apt install udisks2', 'services.udisks2.enable = true;'),
+    tool('pkexec', 'pkexec', 'pkexec and polkit (the password prompt of the tray app)', 'sudo apt install pkexec polkitd', 'security.polkit.enable = true;', 'warning'),
+  )
+  if (checks[0]!.ok) {
+    for (const s of config.sources) {
+      try {
+        const props = await getDatasetProperties(runner, s.dataset)
+        checks.push({
+          id: `source-encrypted:${s.dataset}`, title: `${s.dataset} is encrypted`, ok: props.encrypted || s.allowUnencrypted, severity: 'error',
+          detail: props.encrypted ? `${props.encryption}, encryption root ${props.encryptionroot}` : s.allowUnencrypted ? 'not encrypted (allowed in the config: the drive holds a plain copy)' : 'not encrypted: its copy on the drive would be readable by anyone',
+          ...(props.encrypted || s.allowUnencrypted ? {} : { fix: { debian: `back up an encrypted dataset instead, e.g. zfs create -o encryption=on -o keyformat=passphrase ${s.dataset.split('/')[0]}/secure` } }),
+        })
+        const fresh = snapshotFreshness(await listSnapshots(runner, s.dataset), now)
+        checks.push({
+          id: `sanoid-fresh:${s.dataset}`, title: `sanoid keeps taking snapshots of ${s.dataset}`, ok: fresh.ok, severity: 'warning', detail: fresh.detail,
+          ...(fresh.ok ? {} : { fix: { debian: 'sudo systemctl enable --now sanoid.timer  # and list the dataset in /etc/sanoid/sanoid.conf with autosnap = yes', nixos: `services.sanoid = { enable = true; datasets."${s.dataset}" = { autosnap = true; autoprune = true; }; };` } }),
+        })
+      } catch (err) {
+        checks.push({ id: `source:${s.dataset}`, title: `${s.dataset} exists`, ok: false, severity: 'error', detail: err instanceof Error ? err.message : String(err) })
+      }
+    }
+  }
+  return checks
+}
