@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ProgressMeter } from '../../../main/engine/progress'
+import type { Progress } from '../../../main/engine/events'
+
+afterEach(() => vi.useRealTimers())
+
+describe('replication progress', () => {
+  it('knows the total from the start, reports at least once a second, and never passes 100 %', () => {
+    vi.useFakeTimers()
+    let t = 0
+    const seen: Progress[] = []
+    const m = new ProgressMeter([100_000_000, 20_000_000], (p) => seen.push(p), () => t)
+    expect(seen[0]).toMatchObject({ bytes: 0, totalBytes: 120_000_000 })
+    for (let i = 1; i <= 10; i++) {
+      t += 1000
+      vi.advanceTimersByTime(1000)
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(11)
+    m.update(60_000_000)
+    t += 1000
+    vi.advanceTimersByTime(1000)
+    t += 300
+    m.update(110_000_000) // more than the estimate: the total grows instead of the bar passing 100 %
+    const last = seen.at(-1)!
+    expect(last.bytes).toBeLessThanOrEqual(last.totalBytes!)
+    expect(last.totalBytes).toBe(130_000_000)
+    m.finishSegment()
+    t += 300
+    m.update(20_000_000)
+    m.finishSegment()
+    expect(seen.at(-1)).toMatchObject({ bytes: 130_000_000, totalBytes: 130_000_000 })
+    m.stop()
+  })
+
+  it('reports a rate and an ETA while bytes flow, and no ETA while stalled', () => {
+    vi.useFakeTimers()
+    let t = 0
+    const seen: Progress[] = []
+    const m = new ProgressMeter([50_000_000], (p) => seen.push(p), () => t)
+    for (let i = 1; i <= 3; i++) {
+      t += 1000
+      m.update(i * 5_000_000)
+      vi.advanceTimersByTime(1000)
+    }
+    const flowing = seen.at(-1)!
+    expect(flowing.bytesPerSecond).toBeGreaterThan(4_000_000)
+    expect(flowing.etaSeconds).toBeGreaterThan(5)
+    for (let i = 0; i < 8; i++) {
+      t += 1000
+      vi.advanceTimersByTime(1000)
+    }
+    expect(seen.at(-1)).toMatchObject({ bytesPerSecond: 0, etaSeconds: null })
+    m.stop()
+  })
+})
