@@ -9,7 +9,7 @@ export default defineConfig({
       // execa and its dependencies are ESM-only with no "require" export: bundle them into the CJS main.
       externalizeDeps: { exclude: ['execa'] },
       rolldownOptions: {
-        input: { index: resolve('main/index.ts'), cli: resolve('main/cli.ts') },
+        input: { index: resolve('main/index.ts'), cli: resolve('main/cli.ts'), helper: resolve('main/helper.ts') },
       },
     },
   },
