@@ -1,17 +1,24 @@
-// Electron entry: wiring only. Everything with behaviour lives in Electron-free modules it injects into.
+// Electron entry: wiring only. Everything with behaviour lives in Electron-free modules it injects into:
+// the coordinator (state, runs, notifications), the launcher (pkexec + helper), the tray controller.
 import { join } from 'node:path'
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, Tray } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray } from 'electron'
+import { defaultConfigPath } from './config/load'
+import { availableVerbs } from './helper/dispatch'
+import { defaultHistoryPath } from './history/store'
+import { DriveWatcher } from './services/drive-watcher'
+import { Notifier } from './services/notifications'
+import { ExecaRunner } from './system/runner'
+import { createCoordinator } from './app/coordinator'
 import { registerIpc, senderIs } from './app/ipc'
-import { createAppService } from './app/service'
-import { trayMenu } from './app/tray-menu'
+import { helperCommand, PkexecLauncher } from './app/privileged'
+import { TrayController } from './app/tray'
 import { lockDown, windowOptions } from './app/window'
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let win: BrowserWindow | null = null
-  let tray: Tray | null = null
-  const service = createAppService()
+  const assets = join(__dirname, '../../assets')
   const pageUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(__dirname, '../renderer/index.html')}`
 
   const openWindow = (): void => {
@@ -31,18 +38,46 @@ if (!app.requestSingleInstanceLock()) {
   // A tray app keeps running with its window closed.
   app.on('window-all-closed', () => undefined)
 
-  void app.whenReady().then(() => {
-    registerIpc(ipcMain, service, senderIs(() => win?.webContents.id, () => pageUrl))
-    service.onChange((state) => win?.webContents.send('state:changed', state))
-    tray = new Tray(nativeImage.createFromPath(join(__dirname, '../../assets/tray-idle.png')))
-    tray.setToolTip('ZFS Drive Backup')
-    const actions = {
-      backupNow: () => openWindow(),
-      eject: () => openWindow(),
+  void app.whenReady().then(async () => {
+    const notifier = await Notifier.start({ icon: join(assets, 'icon.png'), desktopEntry: 'zfs-drive-backup' })
+    const coordinator = createCoordinator({
+      configPath: defaultConfigPath(),
+      historyPath: defaultHistoryPath(),
+      launcher: new PkexecLauncher({ command: helperCommand({ packaged: app.isPackaged, env: process.env, execPath: process.execPath, outMainDir: __dirname }) }),
+      runner: new ExecaRunner(),
+      startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
+      notifier,
       openWindow,
-      quit: () => app.quit(),
-    }
-    tray.setContextMenu(Menu.buildFromTemplate(trayMenu(actions, { canBackUp: false, canEject: false })))
-    tray.on('click', openWindow)
+      chooseFolder: async () => {
+        const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] })
+        return r.canceled ? null : (r.filePaths[0] ?? null)
+      },
+    })
+
+    const tray = new TrayController({
+      tray: new Tray(nativeImage.createFromPath(join(assets, 'tray-idle.png'))),
+      buildMenu: (template) => Menu.buildFromTemplate(template),
+      iconPath: (name) => join(assets, `tray-${name}.png`),
+      scrubAvailable: availableVerbs().includes('scrub'),
+      actions: {
+        backupNow: () => void coordinator.backupNow().then((r) => !r.accepted && openWindow()),
+        eject: () => void coordinator.ejectNow().then((r) => !r.accepted && openWindow()),
+        scrub: () => void coordinator.scrubNow().then((r) => !r.accepted && openWindow()),
+        openWindow,
+        quit: () => app.quit(),
+      },
+    })
+
+    registerIpc(ipcMain, coordinator, senderIs(() => win?.webContents.id, () => pageUrl))
+    // Both streams are rate-limited by the coordinator (progress ≤ 10/s).
+    coordinator.onChange((state) => {
+      win?.webContents.send('state:changed', state)
+      tray.update(state)
+    })
+    coordinator.onRunEvent((event) => win?.webContents.send('run:event', event))
+    // Quitting mid-run closes the helper's stdin: it cancels and exports the pool before it exits.
+    app.on('before-quit', () => void coordinator.dispose().then(() => notifier.stop()))
+    tray.update(coordinator.state())
+    await coordinator.start()
   })
 }

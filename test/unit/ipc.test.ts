@@ -2,9 +2,14 @@ import { describe, expect, it, vi } from 'vitest'
 import type { IpcMainInvokeEvent } from 'electron'
 import { registerIpc, senderIs, type Handlers } from '../../main/app/ipc'
 import { invokeContract } from '../../preload/contract'
-import { createAppService } from '../../main/app/service'
+import { createCoordinator } from '../../main/app/service'
+import { FakeLauncher, fakeRunner, tempFiles } from './app/fakes'
 
 vi.mock('electron', () => ({}))
+
+const files = tempFiles()
+const launcher = new FakeLauncher()
+const service = createCoordinator({ ...files, launcher, runner: fakeRunner(), availableVerbs: ['backup', 'eject', 'restore-open'], log: () => undefined })
 
 type Listener = (event: IpcMainInvokeEvent, arg: unknown) => Promise<unknown>
 
@@ -13,7 +18,7 @@ function fakeIpc() {
   return { handle: (c: string, l: Listener) => void handlers.set(c, l), handlers }
 }
 
-const handlers: Handlers = { ...createAppService(), 'backup:start': vi.fn(async () => ({ accepted: true })) }
+const handlers: Handlers = { ...service, 'backup:start': vi.fn(async () => ({ accepted: true })) }
 
 const page = 'file:///app/out/renderer/index.html'
 const event = (over: Partial<{ id: number; url: string; parent: unknown }> = {}) =>
@@ -44,6 +49,24 @@ describe('IPC contract in main', () => {
     await expect(call(event({ id: 8 }), undefined)).rejects.toThrow(/untrusted/)
     await expect(call(event({ parent: {} }), undefined)).rejects.toThrow(/untrusted/)
     await expect(call(event({ url: 'https://evil.example/' }), undefined)).rejects.toThrow(/untrusted/)
-    await expect(call(event(), undefined)).resolves.toMatchObject({ configured: false })
+    await expect(call(event(), undefined)).resolves.toMatchObject({ configured: false, drives: [] })
+  })
+
+  it('rejects invalid input on every kind of call before it reaches the coordinator or the helper', async () => {
+    const h = (c: string) => ipc.handlers.get(c)!
+    await expect(h('restore:open')(event(), { drive: 'T7' })).rejects.toThrow(/invalid request/)
+    await expect(h('restore:open')(event(), { drive: 'T7', passphrase: 'x'.repeat(513) })).rejects.toThrow(/invalid request/)
+    await expect(h('setup:start')(event(), { disk: '/dev/sda', name: 'T7', confirm: 'sda' })).rejects.toThrow(/by-id/)
+    await expect(h('diff:get')(event(), { dataset: '-rf /', from: 'a', to: 'b' })).rejects.toThrow(/invalid request/)
+    await expect(h('history:list')(event(), { limit: 10_000 })).rejects.toThrow(/invalid request/)
+    await expect(h('drive:eject')(event(), {})).rejects.toThrow(/invalid request/)
+    await expect(h('run:cancel')(event(), { now: true })).rejects.toThrow(/invalid request/)
+    expect(launcher.runs).toHaveLength(0)
+  })
+
+  it('validates replies too: a handler answering outside the contract fails in main, not in the window', async () => {
+    const ipc2 = fakeIpc()
+    registerIpc(ipc2, { ...handlers, 'state:get': async () => ({ configured: 'yes' }) as never }, () => true)
+    await expect(ipc2.handlers.get('state:get')!(event(), undefined)).rejects.toThrow()
   })
 })

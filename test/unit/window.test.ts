@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it, vi } from 'vitest'
 import { lockDown, windowOptions } from '../../main/app/window'
 import { trayMenu } from '../../main/app/tray-menu'
@@ -8,6 +9,28 @@ describe('tray window', () => {
   it('runs the page isolated and sandboxed without Node', () => {
     const prefs = windowOptions('/app/preload.js').webPreferences!
     expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false })
+    expect(prefs.preload).toBe('/app/preload.js')
+    expect(prefs).not.toHaveProperty('nodeIntegrationInSubFrames', true)
+    expect(prefs).not.toHaveProperty('webSecurity', false)
+    expect(prefs).not.toHaveProperty('allowRunningInsecureContent', true)
+  })
+
+  it('the page carries a strict CSP: scripts only from the app itself, nothing inline or remote', () => {
+    const html = readFileSync('renderer/index.html', 'utf8')
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? ''
+    expect(csp).toMatch(/default-src 'self'/)
+    expect(csp).toMatch(/script-src 'self'(;|$)/)
+    expect(csp).toMatch(/object-src 'none'/)
+    expect(csp).not.toMatch(/unsafe-(inline|eval)|https?:/)
+  })
+
+  it('blocks webview attachment', () => {
+    const on = vi.fn()
+    lockDown({ setWindowOpenHandler: () => undefined, on } as never)
+    const attach = on.mock.calls.find(([name]) => name === 'will-attach-webview')![1]
+    const preventDefault = vi.fn()
+    attach({ preventDefault })
+    expect(preventDefault).toHaveBeenCalled()
   })
 
   it('denies new windows and blocks navigation', () => {
@@ -22,10 +45,10 @@ describe('tray window', () => {
   })
 
   it('offers every action in the tray menu, because a click may never arrive on Linux', () => {
-    const actions = { backupNow: vi.fn(), eject: vi.fn(), openWindow: vi.fn(), quit: vi.fn() }
-    const items = trayMenu(actions, { canBackUp: true, canEject: false })
+    const actions = { backupNow: vi.fn(), eject: vi.fn(), scrub: vi.fn(), openWindow: vi.fn(), quit: vi.fn() }
+    const items = trayMenu(actions, { canBackUp: true, canEject: false, canScrub: false })
     const labels = items.filter((i) => i.label).map((i) => i.label)
-    expect(labels).toEqual(['Back up now', 'Eject drive', 'Open window', 'Quit'])
+    expect(labels).toEqual(['Back up now', 'Eject drive', 'Scrub drive', 'Open window', 'Quit'])
     items.find((i) => i.label === 'Back up now')!.click!({} as never, undefined, {} as never)
     expect(actions.backupNow).toHaveBeenCalled()
     expect(items.find((i) => i.label === 'Eject drive')!.enabled).toBe(false)
