@@ -1,36 +1,82 @@
-import { useEffect, useState } from 'react'
-import type { AppState, BackupApi } from '../../preload/contract'
-import { DriveCard } from './DriveCard'
+// The tray window: one page, views switched in place. State comes from main (state:get, then
+// state:changed); the run's events (run:event) add the command log and the wizard's progress.
+import { useState } from 'react'
+import type { BackupApi } from '../../preload/contract'
+import { AdoptForm } from './AdoptForm'
+import { ApiContext, NowContext, useAppState } from './api'
+import { DoctorChecks } from './DoctorChecks'
+import { FirstRun } from './FirstRun'
+import { HistoryView } from './HistoryView'
+import { LastRunBanner } from './LastRunBanner'
+import { Nav, type View } from './Nav'
+import { ProgressPanel } from './ProgressPanel'
+import { RestoreView } from './RestoreView'
+import { useRunFeed } from './runFeed'
+import { SetupWizard } from './SetupWizard'
+import { SnapshotsView } from './SnapshotsView'
+import { SourcePicker } from './SourcePicker'
+import { StatusView } from './StatusView'
 
-export function App({ api }: { api: BackupApi }) {
-  const [state, setState] = useState<AppState | null>(null)
-  const [message, setMessage] = useState<string | null>(null)
+const realNow = () => new Date()
 
-  useEffect(() => {
-    let live = true
-    void api.invoke('state:get', undefined).then((s) => live && setState(s))
-    const off = api.on('state:changed', setState)
-    return () => {
-      live = false
-      off()
-    }
-  }, [api])
+export function App({ api, now = realNow }: { api: BackupApi; now?: () => Date }) {
+  return (
+    <ApiContext.Provider value={api}>
+      <NowContext.Provider value={now}>
+        <Window api={api} />
+      </NowContext.Provider>
+    </ApiContext.Provider>
+  )
+}
 
-  if (!state) return <main aria-busy="true">Loading…</main>
+function Window({ api }: { api: BackupApi }) {
+  const { state, error } = useAppState(api)
+  const feed = useRunFeed(api)
+  const [view, setView] = useState<View>('status')
 
-  const backUp = async (drive: string) => {
-    const answer = await api.invoke('backup:start', { drive })
-    setMessage(answer.accepted ? null : (answer.reason ?? 'The backup could not start.'))
-  }
+  if (error && !state)
+    return (
+      <main className="app">
+        <p role="alert" className="error">The app’s state could not be read: {error}</p>
+      </main>
+    )
+  if (!state)
+    return (
+      <main className="app" aria-busy="true">
+        Loading…
+      </main>
+    )
+
+  // A refresh key for lists that change when a run ends.
+  const lastRunKey = state.lastRun ? `${state.lastRun.id}:${state.lastRun.outcome}` : null
 
   return (
-    <main>
-      <h1>ZFS Drive Backup</h1>
-      {!state.configured && <p role="status">No backup drive is set up yet.</p>}
-      {state.drives.map((d) => (
-        <DriveCard key={d.name} drive={d} running={state.run?.drive === d.name} onBackUp={() => void backUp(d.name)} />
-      ))}
-      {message && <p role="alert">{message}</p>}
-    </main>
+    <div className="app">
+      <header className="top">
+        <h1>ZFS Drive Backup</h1>
+        {state.configured && <Nav view={view} onChange={setView} />}
+      </header>
+      <main className="content">
+        {state.run && <ProgressPanel run={state.run} feed={feed} />}
+        {!state.run && state.lastRun && (view === 'status' || !state.configured) && <LastRunBanner run={state.lastRun} drives={state.drives} />}
+        {!state.configured && <FirstRun state={state} feed={feed} />}
+        {state.configured && view === 'status' && <StatusView state={state} />}
+        {state.configured && view === 'history' && <HistoryView refreshKey={lastRunKey} />}
+        {state.configured && view === 'snapshots' && <SnapshotsView drives={state.drives} refreshKey={lastRunKey} />}
+        {state.configured && view === 'restore' && <RestoreView state={state} />}
+        {state.configured && view === 'drives' && (
+          <>
+            <SetupWizard state={state} feed={feed} />
+            <AdoptForm sources={state.sources} />
+          </>
+        )}
+        {state.configured && view === 'checks' && (
+          <>
+            <DoctorChecks />
+            <SourcePicker current={state.sources} />
+          </>
+        )}
+      </main>
+    </div>
   )
 }

@@ -1,25 +1,66 @@
+// One drive: where it is, when it was last backed up, how far behind it is, and the big button.
 import type { DriveStatus } from '../../preload/contract'
-import { age } from './time'
+import { useAction, useApi, useNow } from './api'
+import { age, plural, snapName, when } from './format'
+import { backupBlocked, presenceText } from './labels'
+import { EjectPanel } from './EjectPanel'
+import { ScrubPanel } from './ScrubPanel'
 
-const presenceText: Record<DriveStatus['presence'], string> = {
-  absent: 'Not connected',
-  connected: 'Connected',
-  imported: 'In use (pool imported)',
-  exported: 'Exported',
-  poweredOff: 'Powered off — safe to unplug',
-}
-
-export function DriveCard({ drive, running, onBackUp }: { drive: DriveStatus; running: boolean; onBackUp: () => void }) {
-  const blocked = drive.presence === 'absent' || drive.presence === 'poweredOff' ? 'Connect the drive first.' : running ? 'A backup is running.' : null
+export function DriveCard({ drive, running }: { drive: DriveStatus; running: boolean }) {
+  const api = useApi()
+  const now = useNow()
+  const backup = useAction()
+  const blocked = backupBlocked(drive, running)
+  const id = `drive-${drive.name.replace(/[^A-Za-z0-9_-]/g, '_')}`
+  const s = drive.snapshots
   return (
-    <section aria-label={`Drive ${drive.name}`} className="drive">
-      <h2>{drive.name}</h2>
-      <p>{presenceText[drive.presence]}</p>
-      <p>Last backup: {drive.lastBackupAt ? age(new Date(drive.lastBackupAt), new Date()) : 'never'}</p>
-      <button type="button" onClick={onBackUp} disabled={blocked !== null} aria-describedby={blocked ? `why-${drive.name}` : undefined}>
-        Back up now
-      </button>
-      {blocked && <small id={`why-${drive.name}`}>{blocked}</small>}
+    <section aria-labelledby={`${id}-title`} className="card drive">
+      <header className="drive-head">
+        <h2 id={`${id}-title`}>{drive.name}</h2>
+        <span className={`presence presence-${drive.presence}`}>{presenceText[drive.presence]}</span>
+      </header>
+      <dl className="facts">
+        <dt>Last backup</dt>
+        <dd>
+          {drive.lastBackupAt ? (
+            <>
+              <time dateTime={drive.lastBackupAt}>{when(drive.lastBackupAt)}</time> <span className="age">({age(new Date(drive.lastBackupAt), now)})</span>
+            </>
+          ) : (
+            'never'
+          )}
+        </dd>
+        <dt>Newest snapshot on this computer</dt>
+        <dd>{s.sourceNewest ? <code>{snapName(s.sourceNewest)}</code> : 'none'}</dd>
+        <dt>Newest snapshot on the drive</dt>
+        <dd>{s.driveNewest ? <code>{snapName(s.driveNewest)}</code> : 'none yet'}</dd>
+        <dt>Missing on the drive</dt>
+        <dd>{s.missingOnDrive === null ? 'unknown until the drive is read' : s.missingOnDrive === 0 ? 'nothing — up to date' : plural(s.missingOnDrive, 'snapshot')}</dd>
+      </dl>
+      {drive.stale && (
+        <p className="warn stale" role="status">
+          ⚠ No backup for more than {plural(drive.staleAfterDays, 'day')}. Plug the drive in and back up.
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="primary big" disabled={blocked !== null || backup.busy} aria-describedby={blocked ? `${id}-why` : undefined} onClick={() => void backup.run(() => api.invoke('backup:start', { drive: drive.name }), 'The backup could not start.')}>
+          Back up now
+        </button>
+        {blocked && (
+          <span id={`${id}-why`} className="why">
+            {blocked}
+          </span>
+        )}
+      </div>
+      {backup.refusal && (
+        <p role="alert" className="error">
+          {backup.refusal}
+        </p>
+      )}
+      <div className="drive-panels">
+        <EjectPanel drive={drive} running={running} />
+        <ScrubPanel drive={drive} running={running} />
+      </div>
     </section>
   )
 }
