@@ -4,6 +4,9 @@
 import type { Config } from '../config/schema'
 import { backup } from '../engine/backup'
 import { eject } from '../engine/eject'
+import { restoreClose, restoreOpen } from '../engine/restore'
+import { scrub } from '../engine/scrub'
+import { verifyKey } from '../engine/verify-key'
 import type { Emit } from '../engine/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
@@ -40,16 +43,17 @@ export const dispatch: DispatchTable = {
       ...lock(c),
     }),
   eject: (c) => eject({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, powerOff: c.job.powerOff ?? true, ...lock(c) }),
-  // Issue 4's pipelines (main/engine/{scrub,setup,adopt,restore,verify-key}.ts) plug in here, e.g.
-  //   scrub: (c) => scrub({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
-  //   'restore-open': (c) => restoreOpen({ ..., passphrase: c.secret! }),
-  // setup/adopt must not write the user's config as root: they report the new drive in events and the app saves it.
-  scrub: null,
+  // The tray shows a scrub's progress to its end; closing stdin stops following it (the engine decides
+  // whether the scrub itself goes on).
+  scrub: (c) => scrub({ config: c.config, driveName: c.job.drive, wait: true, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
+  'restore-open': (c) => restoreOpen({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
+  'restore-close': (c) => restoreClose({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
+  'verify-key': (c) => verifyKey({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
+  // setup and adopt record a new drive in the user's config. The helper must not write that file as root,
+  // and no RunEvent carries a drive record back to the app yet (main/engine/events.ts): until one does,
+  // they stay off here, e.g. setup: (c) => setup({ ..., onRecorded: async (drive) => c.emit({ type: 'drive-recorded', drive }) }).
   setup: null,
   adopt: null,
-  'restore-open': null,
-  'restore-close': null,
-  'verify-key': null,
 }
 
 export function availableVerbs(table: DispatchTable = dispatch): JobVerb[] {

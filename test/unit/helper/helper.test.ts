@@ -81,10 +81,10 @@ describe('jobs the helper refuses before any command runs', () => {
     expect(h.events()[0]).toMatchObject({ code: 'job-invalid', message: expect.stringMatching(/passphrase/) })
   })
 
-  it('a verb whose engine is not there yet: "not available", exit 3, nothing run', async () => {
-    const h = await runHelper([JSON.stringify({ verb: 'scrub', configPath, drive: 'T7' })])
+  it('a verb whose engine is not wired yet: "not available", exit 3, nothing run', async () => {
+    const h = await runHelper([JSON.stringify({ verb: 'adopt', configPath, pool: 'backup', target: 'backup/home', name: 'T8' })])
     expect(await h.code).toBe(3)
-    expect(h.events()).toEqual([expect.objectContaining({ code: 'not-available', message: 'Scrub is not available in this version yet.' })])
+    expect(h.events()).toEqual([expect.objectContaining({ code: 'not-available', message: 'Adopting a drive is not available in this version yet.' })])
     expect(h.runner.calls).toEqual([])
   })
 })
@@ -159,7 +159,7 @@ describe('a valid job', () => {
     expect(h.events()[0]).toMatchObject({ message: 'got a passphrase of 28 characters' })
   })
 
-  it('the dispatch table runs backup and eject today; the rest say "not available"', () => {
-    expect(availableVerbs()).toEqual(['backup', 'eject'])
+  it('the dispatch table runs everything but setup and adopt today', () => {
+    expect(availableVerbs().sort()).toEqual(['backup', 'eject', 'restore-close', 'restore-open', 'scrub', 'verify-key'])
   })
 })
