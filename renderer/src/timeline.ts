@@ -31,14 +31,20 @@ export function timeline(source: SnapshotRow[], drive: SnapshotRow[] | null): Ti
     byGuid.set(s.guid, row)
     if (!byName.has(row.name)) byName.set(row.name, row)
   }
+  // Which source dataset each drive dataset receives, learnt from the snapshots both sides share.
+  const targetOf = new Map<string, string>()
+  const unmatched: SnapshotRow[] = []
   for (const d of drive ?? []) {
     const match = byGuid.get(d.guid) ?? byName.get(snapName(d.name))
-    if (match && match.driveName === null) {
+    if (match && match.driveName === null && match.sourceName) {
       match.driveName = d.name
-      continue
-    }
+      targetOf.set(datasetOf(d.name), datasetOf(match.sourceName))
+    } else unmatched.push(d)
+  }
+  // Older snapshots pruned on the laptop but kept on the drive belong on the same timeline.
+  for (const d of unmatched) {
     const row: TimelineRow = { key: `d:${d.name}`, name: snapName(d.name), createdAt: d.createdAt, sourceName: null, driveName: d.name }
-    group(`${datasetOf(d.name)} (drive)`).set(row.key, row)
+    group(targetOf.get(datasetOf(d.name)) ?? `${datasetOf(d.name)} (drive)`).set(row.key, row)
   }
   return [...groups].map(([dataset, rows]) => ({ dataset, rows: [...rows.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)) }))
 }
