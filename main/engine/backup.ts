@@ -26,6 +26,8 @@ export interface BackupState {
   /** Show what would happen: the pool is imported read-only, nothing is sent, destroyed or powered off. */
   dryRun: boolean
   importedByUs: boolean
+  /** A run that failed before reaching the pool leaves it as it found it. */
+  importAttempted: boolean
 }
 
 /** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
@@ -41,10 +43,10 @@ const preflight: Step<BackupState> = {
   id: 'preflight',
   title: 'Check tools and sources',
   async run(ctx, s) {
-    s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
     if (process.getuid?.() !== 0) {
       throw new EngineError('not-root', 'Backing up imports and exports a pool, which needs root.', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
     }
+    s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
     const missing = missingTools(['zpool', 'zfs', 'syncoid', 'udisksctl'])
     if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid) and udisks2.')
     if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
@@ -72,6 +74,7 @@ const importPool: Step<BackupState> = {
   id: 'import',
   title: 'Import the drive\'s pool',
   async run(ctx, s) {
+    s.importAttempted = true
     const r = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
     s.importedByUs = r === 'imported'
     return { note: r === 'already-imported' ? 'already imported' : `imported ${s.drive.pool}${s.dryRun ? ' read-only' : ''}` }
@@ -165,6 +168,11 @@ const exportPool: Step<BackupState> = {
   async run(ctx, s) {
     // Without the lock another run owns the drive: leave its pool alone.
     if (!s.lock) return { skipped: 'another run owns the drive' }
+    if (!s.importAttempted) {
+      s.lock.release()
+      s.lock = null
+      return { skipped: 'the pool was not touched' }
+    }
     try {
       if (s.dryRun && !s.importedByUs) return { skipped: 'dry run: the pool was imported before, left as it was' }
       if (!s.config.afterBackup.export && !s.dryRun) return { skipped: 'afterBackup.export is off' }
@@ -217,7 +225,7 @@ export function pickDrive(config: Config, name?: string): DriveConfig {
 export async function backup(o: BackupOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
-  const state: BackupState = { config: o.config, drive, pairs, lock: null, plans: [], dryRun: o.dryRun ?? false, importedByUs: false, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  const state: BackupState = { config: o.config, drive, pairs, lock: null, plans: [], dryRun: o.dryRun ?? false, importedByUs: false, importAttempted: false, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
   const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
     return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })
@@ -243,10 +251,11 @@ function dryRunner(real: Runner): Runner {
 
 function syncoidError(err: unknown, p: ReplicationPlan): unknown {
   if (!(err instanceof CommandError) || err.cancelled) return err
-  if (/has been modified|destination .* has snapshots|modified since most recent snapshot/.test(err.stderr)) {
+  const output = `${err.stdout}\n${err.stderr}`
+  if (/has been modified|destination .* has snapshots/.test(output)) {
     return new EngineError('target-modified', `${p.target} on the drive was changed since the last backup, so the new snapshots cannot be received on top of it (--no-rollback).`, `Nothing was rolled back. If the change on the drive is not needed, roll it back by hand (zfs rollback ${p.target}@<newest snapshot>) and back up again.`)
   }
-  const tail = err.stderr.trim().split('\n').slice(-3).join(' / ')
+  const tail = output.trim().split('\n').filter((l) => !/^\d+$/.test(l)).slice(-3).join(' / ')
   return new EngineError('replication-failed', `syncoid failed for ${p.source} → ${p.target}${tail ? `: ${tail}` : ''}`, 'The drive keeps its previous snapshots; a partial transfer resumes on the next run.')
 }
 

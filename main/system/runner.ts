@@ -40,6 +40,8 @@ export class CommandError extends Error {
     readonly exitCode: number | null,
     readonly stderr: string,
     readonly cancelled = false,
+    /** Some tools (syncoid's receive pipeline ends in 2>&1) report errors on stdout. */
+    readonly stdout = '',
   ) {
     const detail = stderr.trim().split('\n').slice(-3).join(' / ')
     super(`${argv.join(' ')} ${cancelled ? 'was cancelled' : `failed (exit ${exitCode})`}${detail ? `: ${detail}` : ''}`)
@@ -99,7 +101,7 @@ export class ExecaRunner implements Runner {
     }
     if (cancelled) throw new CommandError(argv, r.exitCode ?? null, result.stderr, true)
     if (r.failed && typeof r.exitCode !== 'number') throw new CommandError(argv, null, `${r.shortMessage ?? ''}\n${result.stderr}`)
-    if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result.exitCode, result.stderr)
+    if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result.exitCode, result.stderr, false, result.stdout)
     return result
   }
 }

@@ -236,14 +236,14 @@ export interface DiffEntry {
   newPath?: string
 }
 
-/** zfs diff escapes unusual bytes in paths as \NNN (octal), e.g. a space as \040. */
+/** zfs diff escapes unusual bytes in paths as \NNNN (four octal digits: a space is \0040, a newline \0012). */
 function unescapeDiffPath(p: string): string {
   const bytes: number[] = []
   for (let i = 0; i < p.length; i++) {
-    const m = /^\\([0-7]{3})/.exec(p.slice(i))
+    const m = /^\\([0-7]{4}|[0-7]{3})/.exec(p.slice(i))
     if (m) {
       bytes.push(parseInt(m[1]!, 8))
-      i += 3
+      i += m[1]!.length
     } else {
       bytes.push(...Buffer.from(p[i]!, 'utf8'))
     }
