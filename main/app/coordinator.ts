@@ -11,6 +11,7 @@ import { RunRecord as RunRecordSchema } from '../../preload/contract'
 import { ConfigError, loadConfig, saveConfig } from '../config/load'
 import { emptyConfig, type Config, type DriveConfig } from '../config/schema'
 import type { RunEvent } from '../engine/events'
+import { lastScrub, scrubDue } from '../engine/scrub'
 import { which } from '../engine/tools'
 import { availableVerbs as helperVerbs } from '../helper/dispatch'
 import type { Job, JobVerb } from '../helper/job'
@@ -128,7 +129,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   // ---- state ---------------------------------------------------------------------------------------
 
-  function lastSuccessAt(drive: string, verb: 'backup' | 'scrub'): string | null {
+  function lastSuccessAt(drive: string, verb: 'backup'): string | null {
     const r = history.find((h) => h.verb === verb && h.drive === drive && h.outcome === 'succeeded')
     return r ? (r.finishedAt ?? r.startedAt) : null
   }
@@ -163,7 +164,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     const lastBackupAt = lastSuccessAt(d.name, 'backup')
     const now = timers.now()
     const stale = lastBackupAt === null || now - Date.parse(lastBackupAt) > config.staleAfterDays * DAY_MS
-    const lastScrubAt = lastSuccessAt(d.name, 'scrub')
+    const scrubbed = lastScrub(history, d.name)
     const src = Object.keys(d.targets)[0]
     const snaps = src ? sourceSnapshots.get(src) : undefined
     const newestOnDrive = driveNewest(d)
@@ -179,9 +180,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       lastBackupAt,
       stale,
       staleAfterDays: config.staleAfterDays,
-      // Scrub results (errors, repaired bytes) come with the scrub pipeline's events (issue 4).
-      lastScrub: null,
-      scrubDue: lastScrubAt === null || now - Date.parse(lastScrubAt) > config.scrubEveryDays * DAY_MS,
+      lastScrub: scrubbed,
+      scrubDue: scrubDue(scrubbed, config.scrubEveryDays, now),
       snapshots: { sourceNewest: snaps?.at(-1)?.snapshot ?? null, driveNewest: newestOnDrive, missingOnDrive: missing },
       busyHolders: holders.get(d.name) ?? null,
       canBackUp: canBackUp(d, p),
