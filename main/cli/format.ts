@@ -52,6 +52,8 @@ export function formatEvent(e: RunEvent, titles: Map<string, string>): string | 
       return e.outcome === 'succeeded' ? `✓ done in ${duration(e.durationMs / 1000)}` : e.outcome === 'cancelled' ? '✗ cancelled' : '✗ failed'
     case 'replicated':
       return `  ✓ ${e.target}@${e.snapshot} (guid ${e.guid}) is on the drive`
+    case 'drive-recorded':
+      return `  ✓ drive "${e.drive.name}" (pool ${e.drive.pool}, GUID ${e.drive.poolGuid}) recorded`
     case 'progress':
       return null
   }

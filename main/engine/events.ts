@@ -25,6 +25,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('info'), step: z.string(), message: z.string() }),
   /** A verified copy: what the drive now holds, for status and history without importing the drive again. */
   z.object({ type: z.literal('replicated'), source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() }),
+  /** setup/adopt: the drive as it belongs in the config. The unprivileged app saves it (root never writes the user's config). */
+  z.object({ type: z.literal('drive-recorded'), drive: z.object({ name: z.string(), pool: z.string(), poolGuid: z.string(), disk: z.string(), targets: z.record(z.string(), z.string()) }) }),
   z.object({ type: z.literal('warning'), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string(), hint: z.string().optional(), holders: z.array(Holder).optional() }),
   z.object({ type: z.literal('run-finished'), outcome: z.enum(['succeeded', 'failed', 'cancelled']), durationMs: z.number().nonnegative(), at: z.iso.datetime(), bytes: z.number().nonnegative() }),
