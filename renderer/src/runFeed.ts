@@ -45,6 +45,10 @@ export function reduceFeed(feed: RunFeed, e: RunEvent): RunFeed {
       return { ...feed, finished: e }
     case 'replicated':
       return { ...feed, messages: [...feed.messages, { kind: 'info' as const, text: `${e.target} now holds @${e.snapshot} (verified)` }].slice(-MAX_LINES) }
+    case 'drive-recorded':
+      return { ...feed, messages: [...feed.messages, { kind: 'info' as const, text: `Drive “${e.drive.name}” recorded: pool ${e.drive.pool} on ${e.drive.disk.split('/').at(-1) ?? e.drive.disk}` }].slice(-MAX_LINES) }
+    default:
+      return feed
   }
 }
 
