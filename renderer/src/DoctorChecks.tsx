@@ -16,7 +16,7 @@ export function DoctorChecks() {
       {checks.data && (
         <ul className="checks">
           {checks.data.map((c) => (
-            <li key={c.id} className={c.ok ? 'check ok' : `check ${c.severity}`}>
+            <li key={c.id} className={c.ok ? 'check check-ok' : `check check-${c.severity}`}>
               <span className="check-mark" aria-hidden="true">{c.ok ? '✓' : c.severity === 'error' ? '✗' : '!'}</span>
               <div>
                 <p>
