@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AppState, DriveStatus } from '../../preload/contract'
 import { FakeCoordinator, TOTAL } from '../e2e/fake-coordinator'
+import { bindService } from '../e2e/bind'
 import { openWindow, type WindowHandle } from '../e2e/harness'
 import { serveRenderer, type RendererServer } from '../e2e/serve'
 import { StaticHandlers } from '../e2e/static-handlers'
@@ -150,4 +151,35 @@ describe.skipIf(!existsSync(chromiumPath))('tray window end to end (Chromium, no
       await w.close()
     }
   }, 120_000)
+
+  it('binds to a main-process service the way main/index.ts does (bindService)', async () => {
+    const listeners: { state?: (s: AppState) => void } = {}
+    let state: AppState = { ...coordinator.state, drives: [{ ...coordinator.state.drives[0]!, presence: 'connected', canBackUp: { ok: true } }], run: null, lastRun: null }
+    const started: string[] = []
+    const service = {
+      'state:get': async () => state,
+      'backup:start': async ({ drive }: { drive: string }) => {
+        started.push(drive)
+        state = { ...state, drives: [{ ...state.drives[0]!, canBackUp: { ok: false, reason: 'Refused by the service under test.' } }] }
+        listeners.state?.(state)
+        return { accepted: true }
+      },
+      onChange: (l: (s: AppState) => void) => {
+        listeners.state = l
+        return () => delete listeners.state
+      },
+      onRunEvent: () => () => undefined,
+    }
+    const w = await openWindow(bindService(service), { server })
+    try {
+      await w.page.getByRole('button', { name: 'Back up now' }).click()
+      await expect.poll(() => w.page.getByText('Refused by the service under test.').isVisible()).toBe(true)
+      expect(started).toEqual(['T7'])
+      // A channel the service does not implement fails in the page, not silently.
+      const err = await w.page.evaluate(() => (window as unknown as { zfsBackup: { invoke(c: string, r: unknown): Promise<unknown> } }).zfsBackup.invoke('disks:list', undefined).then(() => 'resolved', (e: Error) => e.message))
+      expect(err).toContain('disks:list: no handler')
+    } finally {
+      await w.close()
+    }
+  }, 60_000)
 })
