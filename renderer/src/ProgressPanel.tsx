@@ -18,7 +18,7 @@ export function ProgressPanel({ run, feed }: { run: RunStatus; feed: RunFeed }) 
         {verbDoing[run.verb]} {run.drive ?? ''}
       </h2>
       {step && (
-        <p className="step-now">
+        <p className="step-now" aria-live="polite">
           Step {run.stepIndex + 1} of {run.steps.length}: <strong>{step.title}</strong>
         </p>
       )}
