@@ -256,9 +256,11 @@ export function expectedProperties(pool: string, poolMountpoint: string): { pool
 
 /** Differences between what is set and what should be, as "name: prop=actual (want expected)". */
 export function propertyMismatches(name: string, actual: Record<string, { value: string } | undefined>, want: Record<string, string>): string[] {
-  // zfs prints acltype=posixacl as its other name, posix.
-  const same = (a: string | undefined, w: string): boolean => a === w || (w === 'posixacl' && a === 'posix')
-  return Object.entries(want).filter(([k, v]) => !same(actual[k]?.value, v)).map(([k, v]) => `${name}: ${k}=${actual[k]?.value ?? '(unset)'} (want ${v})`)
+  // zfs prints some values under another name: acltype=posixacl as posix, and (OpenZFS >= 2.2, where
+  // `on` means system-attribute xattrs) xattr=sa as on.
+  const alias: Record<string, string> = { 'acltype=posixacl': 'posix', 'xattr=sa': 'on' }
+  const same = (k: string, a: string | undefined, w: string): boolean => a === w || alias[`${k}=${w}`] === a
+  return Object.entries(want).filter(([k, v]) => !same(k, actual[k]?.value, v)).map(([k, v]) => `${name}: ${k}=${actual[k]?.value ?? '(unset)'} (want ${v})`)
 }
 
 const check: Step<SetupState> = {

@@ -35,11 +35,12 @@ describe('setup helpers', () => {
   it('names targets after the source (backup/eds for rpool/nixos/eds)', () => {
     expect(targetFor('backup', 'rpool/nixos/eds')).toBe('backup/eds')
   })
-  it('accepts posix for acltype=posixacl and reports other differences', () => {
+  it('accepts posix for acltype=posixacl and on for xattr=sa (as OpenZFS 2.3 prints them), and reports other differences', () => {
     const want = expectedProperties('backup', '/mnt/backup_pool')
-    const got = Object.fromEntries(Object.entries(want.root).map(([k, v]) => [k, { value: k === 'acltype' ? 'posix' : v }]))
+    const got = Object.fromEntries(Object.entries(want.root).map(([k, v]) => [k, { value: k === 'acltype' ? 'posix' : k === 'xattr' ? 'on' : v }]))
     expect(propertyMismatches('backup', got, want.root)).toEqual([])
     expect(propertyMismatches('backup', { ...got, readonly: { value: 'off' } }, want.root)).toEqual(['backup: readonly=off (want on)'])
+    expect(propertyMismatches('backup', { ...got, xattr: { value: 'dir' } }, want.root)).toEqual(['backup: xattr=dir (want sa)'])
   })
   it('records a drive, adding its source, replacing a drive with the same GUID', () => {
     const c = configSchema.parse({ version: 1, sources: [], drives: [{ name: 'old', pool: 'backup', poolGuid: '1', disk: DISK, targets: {} }] })
