@@ -11,7 +11,11 @@ import { RunRecord as RunRecordSchema } from '../../preload/contract'
 import { ConfigError, loadConfig, saveConfig } from '../config/load'
 import { emptyConfig, type Config, type DriveConfig } from '../config/schema'
 import type { RunEvent } from '../engine/events'
+import { runDoctor } from '../engine/doctor'
+import { listDiskCandidates } from '../engine/disks'
+import { openTargets, restoreFile } from '../engine/restore'
 import { lastScrub, scrubDue } from '../engine/scrub'
+import { recordDrive } from '../engine/setup'
 import { which } from '../engine/tools'
 import { availableVerbs as helperVerbs } from '../helper/dispatch'
 import type { Job, JobVerb } from '../helper/job'
@@ -118,6 +122,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const holders = new Map<string, Holders>()
   const sourceSnapshots = new Map<string, SnapshotInfo[]>()
   const staleNotifiedAt = new Map<string, number>()
+  /** Set while a drive is open for restore (restore-open succeeded, restore-close not yet). */
+  let restore: { drive: string; snapshotDir: string } | null = null
 
   const stateListeners = new Set<(s: AppState) => void>()
   const eventListeners = new Set<(e: RunEvent) => void>()
@@ -196,7 +202,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       drives: config.drives.map(driveStatus),
       run: run ? { ...run.status, steps: run.status.steps.map((s) => ({ ...s })) } : null,
       lastRun,
-      restore: null,
+      restore,
     }
   }
 
@@ -300,6 +306,20 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         a.firstError ??= e
         if (e.holders && s.drive) holders.set(s.drive, e.holders)
         break
+      case 'drive-recorded':
+        // The root helper never writes the user's config: the app records the new drive itself.
+        void recordDrive(deps.configPath, e.drive as DriveConfig).then(
+          async (next) => {
+            config = next
+            configExists = true
+            watcher?.setDrives?.(config.drives)
+            presence.set(e.drive.name, 'imported')
+            await refreshSnapshots()
+            changed()
+          },
+          (err: unknown) => log(`could not record drive ${e.drive.name} in ${deps.configPath}: ${String(err)}`),
+        )
+        break
       case 'run-finished':
         clearStall(a)
         s.cancellable = false
@@ -339,6 +359,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     }
     run = null
     lastRun = record
+    if (record.outcome === 'succeeded' && record.drive) await noteRestore(record.verb, record.drive)
     const drive = record.drive
     if (drive && deps.notifier) {
       if (record.verb === 'backup' && record.outcome === 'succeeded') void deps.notifier.backupDone(drive).catch(() => undefined)
@@ -348,6 +369,22 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     }
     if (wroteHistory) await refreshSnapshots()
     changed()
+  }
+
+  async function noteRestore(verb: RunRecord['verb'], name: string): Promise<void> {
+    if (verb === 'restore-close' || verb === 'eject') {
+      if (restore?.drive === name) restore = null
+      return
+    }
+    if (verb !== 'restore-open') return
+    const d = config.drives.find((x) => x.name === name)
+    if (!d) return
+    try {
+      const open = await openTargets(deps.runner, d)
+      if (open[0]) restore = { drive: name, snapshotDir: open[0].snapshotDir }
+    } catch (err) {
+      log(`restore: could not find the opened snapshots of ${name}: ${String(err)}`)
+    }
   }
 
   // ---- drives --------------------------------------------------------------------------------------
@@ -548,7 +585,19 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       return startRun(job('restore-open', { drive }), passphrase)
     },
     'restore:close': async ({ drive }) => driveJob('restore-close', drive),
-    'restore:file': async () => ({ accepted: false, reason: 'Restoring a file is not available in this version yet.' }),
+    // Copying out of the opened snapshot runs as the user: it can only read what the user may read.
+    'restore:file': async ({ drive, snapshot, path, to, force }) => {
+      const d = config.drives.find((x) => x.name === drive)
+      if (!d) return unknownDrive(drive)
+      if (restore?.drive !== drive) return { accepted: false, reason: 'Open the backup first (enter its passphrase).' }
+      try {
+        const r = await restoreFile({ runner: deps.runner, drive: d, snapshot, path, toDir: to, force: force ?? false })
+        return { accepted: true, reason: `Restored to ${r.to}` }
+      } catch (err) {
+        const e = err as { message?: string; hint?: string }
+        return { accepted: false, reason: [e.message ?? String(err), e.hint].filter(Boolean).join(' ') }
+      }
+    },
 
     'snapshots:list': async ({ drive }) => {
       const d = config.drives.find((x) => x.name === drive)
@@ -556,6 +605,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       const source: { name: string; createdAt: string; guid: string }[] = []
       for (const ds of Object.keys(d.targets)) {
         for (const s of await listSnapshots(deps.runner, ds)) source.push({ name: s.name, createdAt: new Date(s.creation * 1000).toISOString(), guid: s.guid })
+      }
+      // Readable without root whenever the pool is imported (e.g. while a restore is open).
+      if ((await listPools(deps.runner).catch(() => [])).some((p) => p.guid === d.poolGuid)) {
+        const onDrive: { name: string; createdAt: string; guid: string }[] = []
+        for (const target of Object.values(d.targets)) {
+          for (const s of await listSnapshots(deps.runner, target).catch(() => [])) onDrive.push({ name: s.name, createdAt: new Date(s.creation * 1000).toISOString(), guid: s.guid })
+        }
+        return { source, drive: onDrive }
       }
       const newest = driveNewest(d)
       return { source, drive: null, driveNote: newest ? `The drive held @${newest} after the last backup; reading it needs the drive imported (root).` : 'Reading the drive’s snapshots needs the drive imported (root).' }
@@ -568,8 +625,10 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       }
       return { entries: parseDiff(r.stdout) }
     },
-    // Disk candidates (eligibility: system disk, mounted, swap, imported pool member) come with setup (issue 4).
-    'disks:list': async () => [],
+    'disks:list': async () =>
+      (await listDiskCandidates(deps.runner, config.drives)).flatMap((c) =>
+        c.byId ? [{ byId: c.byId, model: c.model, serial: c.serial, sizeBytes: c.sizeBytes, transport: c.transport, eligible: c.eligible, ...(c.reason ? { reason: c.reason } : {}) }] : [],
+      ),
     'doctor:get': async () => doctor(),
     'sources:list': async () => listSources(),
     'sources:set': async ({ datasets, allowUnencrypted }) => {
@@ -603,19 +662,12 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       .map(([name, encryption, root]) => ({ dataset: name!, encrypted: !!encryption && encryption !== 'off', encryptionRoot: root && root !== '-' ? root : null, snapshots: counts.get(name!) ?? 0 }))
   }
 
-  function doctor(): DoctorCheck[] {
-    const tool = (id: string, cmd: string, title: string, severity: 'error' | 'warning', fix: DoctorCheck['fix']): DoctorCheck => {
-      const at = which(cmd)
-      return { id, title, ok: at !== null, severity, detail: at ? `found at ${at}` : `${cmd} is not on PATH`, ...(fix ? { fix } : {}) }
-    }
-    return [
-      { id: 'config', title: 'Configuration', ok: configExists && config.drives.length > 0, severity: 'error', detail: configExists ? `${config.drives.length} drive(s), ${config.sources.length} source(s) in ${deps.configPath}` : `no config at ${deps.configPath} yet` },
-      tool('zfs', 'zfs', 'OpenZFS tools', 'error', { debian: 'sudo apt install zfsutils-linux', nixos: 'boot.supportedFilesystems = [ "zfs" ];' }),
-      tool('syncoid', 'syncoid', 'syncoid (sanoid ≥ 2.2.0)', 'error', { debian: 'sudo apt install sanoid', nixos: 'environment.systemPackages = [ pkgs.sanoid ];' }),
-      tool('udisksctl', 'udisksctl', 'udisks2 (power-off)', 'error', { debian: 'sudo apt install udisks2', nixos: 'services.udisks2.enable = true;' }),
-      tool('pv', 'pv', 'pv (byte progress)', 'warning', { debian: 'sudo apt install pv', nixos: 'environment.systemPackages = [ pkgs.pv ];' }),
-      { ...tool('pkexec', 'pkexec', 'pkexec (password prompt)', 'error', { debian: 'sudo apt install pkexec polkitd', nixos: 'security.polkit.enable = true;' }), ok: which('pkexec') !== null || which('pkexec', '/run/wrappers/bin') !== null },
-    ]
+  async function doctor(): Promise<DoctorCheck[]> {
+    const configured: DoctorCheck = { id: 'config', title: 'Configuration', ok: configExists && config.drives.length > 0, severity: 'error', detail: configExists ? `${config.drives.length} drive(s), ${config.sources.length} source(s) in ${deps.configPath}` : `no config at ${deps.configPath} yet` }
+    const checks = await runDoctor(deps.runner, config)
+    // pkexec may live outside PATH on NixOS (/run/wrappers/bin).
+    for (const c of checks) if (c.id === 'pkexec' && !c.ok && which('pkexec', '/run/wrappers/bin')) Object.assign(c, { ok: true, detail: 'found at /run/wrappers/bin/pkexec' })
+    return [configured, ...checks]
   }
 
   return coordinator

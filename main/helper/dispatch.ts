@@ -1,7 +1,9 @@
 // What the helper does for each verb: THE one table to extend when an engine pipeline lands. A verb whose
 // entry is null is refused with "not available yet" before any command runs, and the app greys it out
 // (availableVerbs) instead of asking for a password for nothing.
-import type { Config } from '../config/schema'
+import type { Config, DriveConfig } from '../config/schema'
+import { adopt } from '../engine/adopt'
+import { setup } from '../engine/setup'
 import { backup } from '../engine/backup'
 import { eject } from '../engine/eject'
 import { restoreClose, restoreOpen } from '../engine/restore'
@@ -29,6 +31,8 @@ export type VerbHandler<V extends JobVerb> = (ctx: HelperContext<Extract<Job, { 
 
 export type DispatchTable = { [V in JobVerb]: VerbHandler<V> | null }
 
+const recorded = (c: HelperContext) => async (drive: DriveConfig): Promise<void> => c.emit({ type: 'drive-recorded', drive })
+
 const lock = (c: HelperContext): { lockPath?: string } => (c.lockPath ? { lockPath: c.lockPath } : {})
 
 export const dispatch: DispatchTable = {
@@ -49,11 +53,12 @@ export const dispatch: DispatchTable = {
   'restore-open': (c) => restoreOpen({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   'restore-close': (c) => restoreClose({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   'verify-key': (c) => verifyKey({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
-  // setup and adopt record a new drive in the user's config. The helper must not write that file as root,
-  // and no RunEvent carries a drive record back to the app yet (main/engine/events.ts): until one does,
-  // they stay off here, e.g. setup: (c) => setup({ ..., onRecorded: async (drive) => c.emit({ type: 'drive-recorded', drive }) }).
-  setup: null,
-  adopt: null,
+  // setup and adopt record a new drive in the user's config. The helper must not write that file as root:
+  // it reports the drive in a drive-recorded event and the app (as the user) saves it.
+  setup: (c) =>
+    setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
+  adopt: (c) =>
+    adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
 }
 
 export function availableVerbs(table: DispatchTable = dispatch): JobVerb[] {
