@@ -3,7 +3,8 @@ import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 
 // Three tiers. `unit` and `browser` run on the host; `vm` runs only inside the test VM as root, where
-// real OpenZFS, udev and udisks exist (test/vm/run-tests.ts boots the guest and starts it there).
+// real OpenZFS, udev and udisks exist (test/vm/run-tests.ts boots the guest and starts it there). `e2e`
+// runs on the host against that same guest, right after `vm`.
 export default defineConfig({
   test: {
     projects: [
@@ -38,6 +39,18 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        // On the host, while the test VM is up (test/vm/run-tests.ts starts it after the vm tier): the built
+        // window in Chromium, bound to the real coordinator in the guest. Skipped when no VM is given.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          fileParallelism: false,
+          testTimeout: 1_800_000,
+          hookTimeout: 1_200_000,
         },
       },
     ],

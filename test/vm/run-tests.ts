@@ -1,6 +1,8 @@
-// The VM tier: build or reuse the image, boot one guest, and run the `vm` vitest project inside it as root.
+// The VM tier: build or reuse the image, boot one guest, run the `vm` vitest project inside it as root, then
+// (same guest) the host's `e2e` project: the window in Chromium here, bound to the real coordinator there.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { execa } from 'execa'
 import { ensureImage } from './host/image'
 import { newRunDir, projectRoot } from './host/paths'
 import { makeProjectDisk } from './host/project-disk'
@@ -41,10 +43,32 @@ export async function runVmTier(filters: string[] = []): Promise<number> {
     const files = filters.map((f) => `'${f.replace(/'/g, '')}'`).join(' ')
     const result = await vm.run(`cd ${GUEST_PROJECT} && env ${guestEnv(vm, runDir)} node node_modules/vitest/vitest.mjs run --project vm ${files}`)
     collect(runDir)
-    return result.exitCode ?? 1
+    const guestCode = result.exitCode ?? 1
+    const e2eCode = await runE2e(vm, runDir)
+    return guestCode || e2eCode
   } finally {
     await vm.stop()
   }
+}
+
+/**
+ * The window end to end (test/e2e/vm-window.e2e.test.ts), on the host while the same guest is up: Chromium
+ * here, the real coordinator there, joined through the forwarded RPC port. ZFSVM_E2E=0 leaves it out.
+ */
+async function runE2e(vm: Vm, runDir: string): Promise<number> {
+  if (process.env.ZFSVM_E2E === '0') {
+    console.error('[vm] ZFSVM_E2E=0: the window e2e run was skipped')
+    return 0
+  }
+  const env = {
+    ZFSVM_E2E_SSH_PORT: String(vm.sshPort),
+    ZFSVM_E2E_RPC_PORT: String(vm.rpcPort),
+    ZFSVM_E2E_RUN_DIR: runDir,
+    ZFSVM_E2E_GUEST_ENV: guestEnv(vm, runDir),
+    ZFSVM_E2E_GUEST_PROJECT: GUEST_PROJECT,
+  }
+  const r = await execa('npx', ['vitest', 'run', '--project', 'e2e'], { stdio: 'inherit', reject: false, env })
+  return r.exitCode ?? 1
 }
 
 /** Artifacts (screenshots, outputs) go to test-results/vm; captured fixtures replace the committed ones on request. */

@@ -5,6 +5,9 @@ import { execa, type ResultPromise } from 'execa'
 import { chooseAccel } from './accel'
 import { sshKey } from './paths'
 
+/** The guest port the window e2e test's RPC server listens on; the host reaches it at 127.0.0.1:vm.rpcPort. */
+export const RPC_GUEST_PORT = 8765
+
 export interface VmOptions {
   imageDir: string
   runDir: string
@@ -28,6 +31,8 @@ async function freePort(): Promise<number> {
 export class Vm {
   sshPort = 0
   qmpPort = 0
+  /** Forwarded to RPC_GUEST_PORT in the guest (test/e2e/guest-server.ts). */
+  rpcPort = 0
   private qemu: ResultPromise | null = null
   readonly serialLog: string
   readonly share: string
@@ -41,6 +46,7 @@ export class Vm {
     const { imageDir, runDir, projectImg } = this.opts
     this.sshPort = await freePort()
     this.qmpPort = await freePort()
+    this.rpcPort = await freePort()
     const src = join(runDir, 'src.img')
     writeFileSync(src, '')
     truncateSync(src, 4 * 1024 ** 3)
@@ -54,7 +60,7 @@ export class Vm {
       // The source pool's disk: /dev/disk/by-id/virtio-SRCDISK01 in the guest.
       '-drive', `file=${src},if=none,id=src,format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=src,serial=SRCDISK01',
       ...(projectImg ? ['-drive', `file=${projectImg},if=none,id=proj,format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=proj,serial=PROJECT'] : []),
-      '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+      '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22,hostfwd=tcp:127.0.0.1:${this.rpcPort}-:${RPC_GUEST_PORT}`, '-device', 'virtio-net-pci,netdev=n0',
       '-virtfs', `local,path=${this.share},mount_tag=hostshare,security_model=none,id=hs`,
       // USB 3 root ports for hot-plugged "USB drives".
       '-device', 'qemu-xhci,id=xhci,p2=8,p3=8',
