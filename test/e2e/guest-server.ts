@@ -8,6 +8,7 @@
 import { resolve } from 'node:path'
 import { createServer, createServerModuleRunner } from 'vite'
 
+const t0 = Date.now()
 const root = resolve(import.meta.dirname, '../..')
 const vite = await createServer({
   root,
@@ -19,4 +20,5 @@ const vite = await createServer({
 })
 const runner = createServerModuleRunner(vite.environments.ssr, { hmr: false })
 const app = (await runner.import(resolve(import.meta.dirname, 'guest-app.ts'))) as { main(): Promise<void> }
+process.stderr.write(`[guest-server] main/ loaded through Vite's module runner in ${((Date.now() - t0) / 1000).toFixed(1)} s (process up ${process.uptime().toFixed(1)} s)\n`)
 await app.main()

@@ -26,6 +26,8 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const haveVm = env.sshPort > 0 && env.rpcPort > 0 && env.runDir !== ''
 const artifacts = resolve(import.meta.dirname, '../../test-results/e2e')
 const MIN = 60_000
+/** Straight to stderr: a running log without vitest's per-line headers. */
+const say = (m: string): void => void process.stderr.write(`[e2e] ${m}\n`)
 
 interface Facts {
   byIdExists: boolean
@@ -44,7 +46,7 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
   let t0 = Date.now()
   const mark = (what: string): void => {
     timings[what] = Date.now() - t0
-    console.error(`[e2e] ${what} at ${(timings[what] / 1000).toFixed(1)} s`)
+    say(`${what} at ${(timings[what] / 1000).toFixed(1)} s`)
   }
 
   beforeAll(async () => {
@@ -67,7 +69,7 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
       void guest!.then((r) => reject(new Error(`the guest server exited (${r.exitCode}) before it was ready:\n${buf}`)))
     })
     mark('guest server ready')
-    console.error(`[e2e] guest: ${ready}`)
+    say(`guest: ${ready}`)
     rpc = bindRpc(`http://127.0.0.1:${env.rpcPort}`)
     win = await openWindow(rpc, { artifactsDir: artifacts })
     mark('window open')
@@ -86,6 +88,16 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
   }, 2 * MIN)
 
   it('plugs the drive in, backs up from the click, and ends powered off — safe to unplug', async () => {
+    try {
+      await walk()
+    } catch (err) {
+      // What the window showed when it went wrong, next to the events and timings afterAll saves.
+      await win?.screenshot('vm-failed', { themes: ['light'] }).catch(() => undefined)
+      throw err
+    }
+  }, 30 * MIN)
+
+  async function walk(): Promise<void> {
     const { page } = win!
     const state = async (): Promise<AppState> => (await rpc.invoke('state:get', undefined)) as AppState
     const backUp = page.getByRole('button', { name: 'Back up now' })
@@ -115,10 +127,15 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
       .waitForFunction(() => Number((document.querySelector('progress.bar') as HTMLProgressElement | null)?.value ?? 0) > 0, null, { timeout: 10 * MIN, polling: 50 })
       .then(() => true, () => false)
     mark('bytes moving in the window')
+    // Photograph it part of the way through, not at its first 128 KiB (or as late as the run allows).
+    await page.waitForFunction(() => {
+      const bar = document.querySelector('progress.bar') as HTMLProgressElement | null
+      return !document.getElementById('run-title') || (bar !== null && bar.max > 1 && bar.value / bar.max >= 0.3)
+    }, null, { timeout: 10 * MIN, polling: 50 })
     const stillRunning = await page.getByRole('heading', { name: 'Backing up T7' }).isVisible()
     if (moved && stillRunning) {
       const figures = await page.locator('.progress-figures').first().textContent()
-      console.error(`[e2e] running: ${figures}`)
+      say(`running: ${figures}`)
       expect(figures).toMatch(/ of .* \(\d+ %\)/)
       expect(await page.getByRole('region', { name: 'Backing up T7' }).getByText(/^syncoid --sendoptions=w/).count()).toBeGreaterThan(0)
       await win!.screenshot('vm-3-running')
@@ -146,7 +163,7 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
 
     // Byte progress reached the window while the transfer ran, and it was the real one.
     const progress = rpc.events.flatMap((e) => (e.channel === 'run:event' && (e.payload as { type: string }).type === 'progress' ? [e.payload as { bytes: number; totalBytes: number | null }] : []))
-    console.error(`[e2e] ${progress.length} progress events, last ${JSON.stringify(progress.at(-1))}`)
+    say(`${progress.length} progress events, last ${JSON.stringify(progress.at(-1))}`)
     expect(progress.filter((p) => p.bytes > 0).length).toBeGreaterThan(0)
     expect(moved).toBe(true)
     expect(stillRunning, 'the transfer ended before the running state could be photographed').toBe(true)
@@ -159,5 +176,5 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
 
     expect(win!.pageErrors).toEqual([])
     expect(rpc.streamErrors).toEqual([])
-  }, 30 * MIN)
+  }
 })
