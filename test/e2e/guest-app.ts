@@ -6,22 +6,26 @@
 //
 //   POST /invoke  {channel, request}  → {value} | 500 {error}   (validated as registerIpc does)
 //   GET  /events                       server-sent events {channel, payload}, the current state first
-//   POST /test/plug                    plugs the backup drive in (QMP), resolves once udev named it
+//   POST /test/plug                    plugs the backup drive in (QMP, writes throttled), resolves once udev named it
 //   GET  /test/facts                   what the guest says about the drive, the pools and the history
 //   POST /test/shutdown                disposes the coordinator and exits
 //
 // Loaded by guest-server.ts through Vite's module runner (see there why).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { join } from 'node:path'
+import { execa } from 'execa'
 import { createCoordinator, type Coordinator } from '../../main/app/coordinator'
 import { PkexecLauncher } from '../../main/app/privileged'
 import { readRuns } from '../../main/history/store'
 import { DriveWatcher } from '../../main/services/drive-watcher'
 import { ExecaRunner } from '../../main/system/runner'
 import { invokeContract, type InvokeChannel } from '../../preload/contract'
-import { plug } from '../vm/guest/drives'
+import { waitFor, type UsbDrive } from '../vm/guest/drives'
+import { hostShare, qmpAddress } from '../vm/guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, writeRandom } from '../vm/guest/pools'
 import { sh } from '../vm/guest/sh'
+import { Qmp } from '../vm/qmp'
 import { bindService } from './bind'
 
 const PROJECT = '/opt/proj'
@@ -30,6 +34,11 @@ const PORT = Number(process.env.ZFSVM_E2E_GUEST_PORT ?? 8765)
 /** Enough data that the transfer lasts a few seconds under emulation: long enough to photograph. */
 const MB = Number(process.env.ZFSVM_E2E_MB ?? 160)
 const DRIVE = 'T7'
+/**
+ * The drive writes at most this fast (a QEMU throttle group), like a slow USB stick: the transfer then
+ * lasts about MB / MBPS seconds however fast the machine is, so the running state can be photographed.
+ */
+const MBPS = Number(process.env.ZFSVM_E2E_MBPS ?? 16)
 
 const log = (m: string): void => void process.stderr.write(`[guest-server] ${m}\n`)
 const since = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`
@@ -101,8 +110,8 @@ export async function main(): Promise<void> {
     }
     if (req.method === 'POST' && url.pathname === '/test/plug') {
       const started = Date.now()
-      await plug(drive.usb)
-      log(`drive plugged in (${since(started)})`)
+      await plugThrottled(drive.usb, MBPS * 1024 ** 2)
+      log(`drive plugged in, writes limited to ${MBPS} MiB/s (${since(started)})`)
       return send(res, 200, { ms: Date.now() - started })
     }
     if (req.method === 'GET' && url.pathname === '/test/facts') {
@@ -111,6 +120,7 @@ export async function main(): Promise<void> {
         byId: drive.usb.byId,
         poolImported: (await importedPools()).includes(drive.pool),
         helper,
+        writeLimitMiBps: MBPS,
         history: await readRuns(historyPath, 10),
         sourceSnapshots: (await sh(['zfs', 'list', '-H', '-t', 'snapshot', '-o', 'name', src.dataset])).stdout.trim().split('\n'),
       })
@@ -132,6 +142,25 @@ export async function main(): Promise<void> {
   log(`listening on 0.0.0.0:${PORT} after ${since(t0)}`)
   // The host test waits for this line.
   process.stdout.write(`E2E-READY ${JSON.stringify({ port: PORT, setupMs: Date.now() - t0, byId: drive.usb.byId, dataset: src.dataset, mb: MB })}\n`)
+}
+
+/** As drives.ts's plug(), with a throttle filter between the device and its image. */
+async function plugThrottled(usb: UsbDrive, bytesPerSecond: number): Promise<void> {
+  const q = await Qmp.connect(qmpAddress())
+  try {
+    await q.execute('object-add', { 'qom-type': 'throttle-group', id: `tg-${usb.id}`, limits: { 'bps-write': bytesPerSecond } })
+    await q.execute('blockdev-add', {
+      driver: 'throttle',
+      'node-name': `blk-${usb.id}`,
+      'throttle-group': `tg-${usb.id}`,
+      file: { driver: 'raw', 'node-name': `raw-${usb.id}`, file: { driver: 'file', filename: join(hostShare(), 'drives', `${usb.id}.img`) } },
+    })
+    await q.execute('device_add', { driver: 'usb-storage', bus: 'xhci.0', drive: `blk-${usb.id}`, id: `usb-${usb.id}`, serial: usb.serial })
+  } finally {
+    q.close()
+  }
+  await waitFor(`${usb.byId} to appear`, () => existsSync(usb.byId))
+  await execa('udevadm', ['settle', '--timeout=30'])
 }
 
 function body(req: IncomingMessage): Promise<string> {
