@@ -1,24 +1,9 @@
 // Human-readable lines for a run's events: the commands exactly as run, progress with rate and ETA.
+import { bytes, duration } from '../engine/units'
 import { displayCommand } from '../system/runner'
 import type { Progress, RunEvent } from '../engine/events'
 
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  let v = n
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
-}
-
-export function duration(seconds: number): string {
-  const s = Math.round(seconds)
-  if (s < 60) return `${s} s`
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
-}
+export { bytes, duration }
 
 export function progressLine(p: Progress): string {
   const pct = p.totalBytes ? ` ${Math.min(100, (100 * p.bytes) / p.totalBytes).toFixed(0)} %` : ''

@@ -10,9 +10,9 @@ import { EXIT, type Io } from './verb'
 export function exitCodeFor(outcome: Outcome, errorCode: string | null): number {
   if (outcome === 'succeeded') return EXIT.ok
   if (outcome === 'cancelled') return EXIT.cancelled
-  if (errorCode === 'drive-not-connected') return EXIT.notPresent
+  if (errorCode === 'drive-not-connected' || errorCode === 'disk-not-found' || errorCode === 'pool-not-found') return EXIT.notPresent
   if (errorCode === 'busy-another-run' || errorCode === 'pool-busy') return EXIT.busy
-  if (errorCode === 'config-invalid' || errorCode === 'drive-unknown') return EXIT.usage
+  if (errorCode === 'config-invalid' || errorCode === 'drive-unknown' || errorCode === 'confirmation-mismatch' || errorCode === 'disk-not-by-id') return EXIT.usage
   return EXIT.failed
 }
 

@@ -9,7 +9,7 @@ import { BY_ID_DIR, importByGuidArgv, listImportable, listPools, parseStatusJson
 import { EngineError } from './errors'
 import type { Emit } from './events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, type Lock } from './lock'
+import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, isImported } from './pool'
 import { recordDrive, withDrive } from './setup'
@@ -149,16 +149,12 @@ const steps: Step<AdoptState>[] = [
     title: 'Export the pool',
     always: true,
     async run(ctx, s) {
-      if (!s.lock) return { skipped: 'another run owns the drive' }
-      try {
+      return releasingLock(s, async () => {
         if (!s.importedByUs || !s.guid) return { skipped: 'it was imported before; left as it was' }
         const d = { name: s.o.name ?? s.o.pool, pool: s.o.pool, poolGuid: s.guid, disk: s.disk ?? '', targets: {} }
         if (!(await isImported(ctx, d))) return { skipped: 'not imported' }
         await exportDrivePool(ctx, d)
-      } finally {
-        s.lock.release()
-        s.lock = null
-      }
+      })
     },
   },
 ]

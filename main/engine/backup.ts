@@ -9,7 +9,7 @@ import { zfsVersionArgv, parseZfsVersion } from '../system/zpool'
 import { CommandError, type Runner } from '../system/runner'
 import { EngineError } from './errors'
 import type { Emit } from './events'
-import { acquireLock, type Lock } from './lock'
+import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { planReplication, prunedOnSource, type ReplicationPlan } from './plan'
 import { exportDrivePool, importDrivePool, isImported, powerOffDrive } from './pool'
@@ -166,22 +166,13 @@ const exportPool: Step<BackupState> = {
   title: 'Export the pool',
   always: true,
   async run(ctx, s) {
-    // Without the lock another run owns the drive: leave its pool alone.
-    if (!s.lock) return { skipped: 'another run owns the drive' }
-    if (!s.importAttempted) {
-      s.lock.release()
-      s.lock = null
-      return { skipped: 'the pool was not touched' }
-    }
-    try {
+    return releasingLock(s, async () => {
+      if (!s.importAttempted) return { skipped: 'the pool was not touched' }
       if (s.dryRun && !s.importedByUs) return { skipped: 'dry run: the pool was imported before, left as it was' }
       if (!s.config.afterBackup.export && !s.dryRun) return { skipped: 'afterBackup.export is off' }
       if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
       await exportDrivePool(ctx, s.drive)
-    } finally {
-      s.lock?.release()
-      s.lock = null
-    }
+    })
   },
 }
 

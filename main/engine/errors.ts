@@ -26,6 +26,24 @@ export type ErrorCode =
   | 'power-off-failed'
   | 'command-failed'
   | 'cancelled'
+  | LifecycleErrorCode
+
+/** Failures of the drive lifecycle (setup, adopt, scrub, restore, verify-key). */
+export type LifecycleErrorCode =
+  | 'confirmation-mismatch'
+  | 'disk-not-by-id'
+  | 'disk-not-found'
+  | 'disk-ineligible'
+  | 'disk-holds-configured-pool'
+  | 'drive-name-taken'
+  | 'pool-not-found'
+  | 'target-not-replica'
+  | 'wrong-passphrase'
+  | 'restore-not-open'
+  | 'restore-path-invalid'
+  | 'restore-destination-exists'
+  | 'snapshot-not-found'
+  | 'scrub-failed'
 
 export class EngineError extends Error {
   constructor(

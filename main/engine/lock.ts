@@ -49,3 +49,18 @@ export function acquireLock(path = defaultLockPath(), what = 'a run'): Lock {
   }
   throw new EngineError('busy-another-run', 'Could not take the run lock.')
 }
+
+/**
+ * The cleanup step of a pipeline that holds the run lock (export, undo): runs only when this run holds
+ * the lock (otherwise another run owns the drive), and releases the lock whatever happens.
+ */
+export async function releasingLock<S extends { lock: Lock | null }, R>(s: S, cleanup: () => Promise<R>): Promise<R | { skipped: string }> {
+  const lock = s.lock
+  if (!lock) return { skipped: 'another run owns the drive' }
+  try {
+    return await cleanup()
+  } finally {
+    lock.release()
+    s.lock = null
+  }
+}

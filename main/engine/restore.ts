@@ -18,7 +18,7 @@ import { pickDrive } from './backup'
 import { EngineError } from './errors'
 import type { Emit } from './events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, type Lock } from './lock'
+import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, importDrivePool, isImported } from './pool'
 
@@ -122,17 +122,13 @@ const openSteps: Step<OpenState>[] = [
     title: 'Undo a failed open',
     always: true,
     async run(ctx, s) {
-      if (!s.lock) return { skipped: 'another run owns the drive' }
-      try {
+      return releasingLock(s, async () => {
         if (s.done) return { skipped: 'open' }
         for (const t of s.mounted.reverse()) await ctx.runner.run(unmountArgv(t), { allowFailure: true })
         for (const k of s.loaded.reverse()) await ctx.runner.run(unloadKeyArgv(k), { allowFailure: true })
         if (s.importedByUs && (await isImported(ctx, s.drive))) await exportDrivePool(ctx, s.drive)
         return { note: 'left as it was' }
-      } finally {
-        s.lock.release()
-        s.lock = null
-      }
+      })
     },
   },
 ]
@@ -205,14 +201,10 @@ const closeSteps: Step<CloseState>[] = [
     title: 'Export the pool',
     always: true,
     async run(ctx, s) {
-      if (!s.lock) return { skipped: 'another run owns the drive' }
-      try {
+      return releasingLock(s, async () => {
         if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
         await exportDrivePool(ctx, s.drive)
-      } finally {
-        s.lock.release()
-        s.lock = null
-      }
+      })
     },
   },
 ]

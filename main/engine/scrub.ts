@@ -3,6 +3,7 @@
 // A scrub needs no key; without it `zpool status -v` withholds the file list ("List of errors
 // unavailable: permission denied"), so the result says how many and that `restore open` shows which.
 // The result is in the run's step note (and so in the history), which lastScrub() reads back.
+import { bytes } from './units'
 import type { Config, DriveConfig } from '../config/schema'
 import type { RunRecord } from '../history/record'
 import type { Runner } from '../system/runner'
@@ -11,7 +12,7 @@ import { pickDrive } from './backup'
 import { EngineError } from './errors'
 import type { Emit, Progress } from './events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, type Lock } from './lock'
+import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { exportDrivePool, importDrivePool, isImported } from './pool'
 
@@ -73,17 +74,6 @@ export function scrubResult(status: PoolStatus, errors: ErrorsSection): ScrubRes
   }
 }
 
-function size(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  let v = n
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
-}
-
 /** The one-line summary kept in the history (parseScrubNote reads it back): exact numbers first. */
 export function scrubNote(r: ScrubResult): string {
   return `scrub repaired ${r.repairedBytes} bytes with ${r.errors} errors; ${r.dataErrors} data errors; READ ${r.totals.read} WRITE ${r.totals.write} CKSUM ${r.totals.checksum}`
@@ -98,7 +88,7 @@ export function parseScrubNote(note: string): { repairedBytes: number; errors: n
 export function formatScrubResult(r: ScrubResult): string[] {
   const lines: string[] = []
   const took = r.durationSeconds !== null ? ` in ${r.durationSeconds} s` : ''
-  lines.push(`${r.pool}: ${r.state}; scrub ${r.scanState === 'FINISHED' ? 'finished' : r.scanState.toLowerCase()}${took}: repaired ${size(r.repairedBytes)}, ${r.errors} error${r.errors === 1 ? '' : 's'}`)
+  lines.push(`${r.pool}: ${r.state}; scrub ${r.scanState === 'FINISHED' ? 'finished' : r.scanState.toLowerCase()}${took}: repaired ${bytes(r.repairedBytes)}, ${r.errors} error${r.errors === 1 ? '' : 's'}`)
   for (const d of r.devices) lines.push(`  ${d.name}: ${d.state}, READ ${d.read} WRITE ${d.write} CKSUM ${d.checksum}`)
   if (r.dataErrors === 0 && r.files.length === 0 && !r.fileListNeedsKey) lines.push('errors: No known data errors')
   else if (r.files.length) {
@@ -247,16 +237,12 @@ const exportPool: Step<ScrubState> = {
   title: 'Export the pool',
   always: true,
   async run(ctx, s) {
-    if (!s.lock) return { skipped: 'another run owns the drive' }
-    try {
+    return releasingLock(s, async () => {
       if (!s.importedByUs) return { skipped: 'it was imported before; left as it was' }
       if (!s.finished && !s.wait) return { skipped: 'the scrub is running' }
       if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
       await exportDrivePool(ctx, s.drive)
-    } finally {
-      s.lock.release()
-      s.lock = null
-    }
+    })
   },
 }
 

@@ -25,7 +25,7 @@ import { confirmationMatches, confirmationWord, poolsOnDisk, readDiskFacts, reso
 import { EngineError } from './errors'
 import type { Emit } from './events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, type Lock } from './lock'
+import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { exportDrivePool, powerOffDrive } from './pool'
 import { missingTools } from './tools'
@@ -289,17 +289,13 @@ const exportPool: Step<SetupState> = {
   title: 'Export the pool',
   always: true,
   async run(ctx, s) {
-    if (!s.lock) return { skipped: 'another run owns the drive' }
-    try {
+    return releasingLock(s, async () => {
       if (!s.guid) return { skipped: 'no pool was created' }
       const pools = await listPools(ctx.runner)
       const mine = pools.find((p) => p.guid === s.guid)
       if (!mine) return { skipped: 'not imported' }
       await exportDrivePool(ctx, s.drive ?? { name: s.o.name, pool: mine.name, poolGuid: mine.guid, disk: s.o.disk, targets: {} })
-    } finally {
-      s.lock.release()
-      s.lock = null
-    }
+    })
   },
 }
 

@@ -6,6 +6,7 @@ import type { RunRecord } from '../history/record'
 import { lastSuccess } from '../history/store'
 import type { Runner } from '../system/runner'
 import { datasetExists, listSnapshots } from '../system/zfs'
+import { lastScrub, scrubDue, type LastScrub } from './scrub'
 import { listPools } from '../system/zpool'
 
 export interface TargetStatus {
@@ -25,6 +26,8 @@ export interface DriveReport {
   presence: 'absent' | 'connected' | 'imported'
   lastBackupAt: string | null
   stale: boolean
+  lastScrub: LastScrub | null
+  scrubDue: boolean
   targets: TargetStatus[]
 }
 
@@ -54,5 +57,6 @@ export async function driveReport(runner: Runner, config: Config, drive: DriveCo
     const missingOnDrive = from === 'unknown' ? null : idx >= 0 ? src.length - 1 - idx : src.length
     targets.push({ source, target, sourceNewest: src.at(-1)?.snapshot ?? null, driveNewest, missingOnDrive, from })
   }
-  return { drive: drive.name, pool: drive.pool, presence, lastBackupAt, stale, targets }
+  const scrubbed = lastScrub(runs, drive.name)
+  return { drive: drive.name, pool: drive.pool, presence, lastBackupAt, stale, lastScrub: scrubbed, scrubDue: scrubDue(scrubbed, config.scrubEveryDays, now), targets }
 }

@@ -9,7 +9,7 @@ import { pickDrive } from './backup'
 import { EngineError } from './errors'
 import type { Emit } from './events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, type Lock } from './lock'
+import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, importDrivePool, isImported } from './pool'
 import { isWrongPassphrase, type PassphraseSource } from './restore'
@@ -61,15 +61,11 @@ const steps: Step<VerifyKeyState>[] = [
     title: 'Export the pool',
     always: true,
     async run(ctx, s) {
-      if (!s.lock) return { skipped: 'another run owns the drive' }
-      try {
+      return releasingLock(s, async () => {
         if (!s.importedByUs) return { skipped: 'it was imported before; left as it was' }
         if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
         await exportDrivePool(ctx, s.drive)
-      } finally {
-        s.lock.release()
-        s.lock = null
-      }
+      })
     },
   },
 ]
