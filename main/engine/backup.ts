@@ -4,7 +4,7 @@ import type { Config, DriveConfig } from '../config/schema'
 import { runSyncoid } from '../system/syncoid'
 import { powerOffArgv } from '../system/udisksctl'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
-import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists } from '../system/zfs'
+import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists, type SnapshotInfo } from '../system/zfs'
 import { zfsVersionArgv, parseZfsVersion } from '../system/zpool'
 import { CommandError, type Runner } from '../system/runner'
 import { EngineError } from './errors'
@@ -22,6 +22,8 @@ export interface BackupState {
   pairs: { source: string; target: string }[]
   lock: Lock | null
   plans: ReplicationPlan[]
+  /** Snapshots on both sides once the transfer is done, by target; prune keeps it current for verify. */
+  after: Map<string, { src: SnapshotInfo[]; tgt: SnapshotInfo[] }>
   lockPath?: string
   /** Show what would happen: the pool is imported read-only, nothing is sent, destroyed or powered off. */
   dryRun: boolean
@@ -122,19 +124,31 @@ const replicate: Step<BackupState> = {
   },
 }
 
+/**
+ * Both sides' snapshots after the transfer. With 500 snapshots a listing costs seconds under emulation
+ * (more on a USB disk), so a pair that had nothing to send reuses the plan's listings.
+ */
+async function listingsAfterSend(ctx: StepContext, p: ReplicationPlan): Promise<{ src: SnapshotInfo[]; tgt: SnapshotInfo[] }> {
+  if (p.segments.length === 0) return { src: p.sourceSnapshots, tgt: p.targetSnapshots }
+  return { src: await listSnapshots(ctx.runner, p.source), tgt: await listSnapshots(ctx.runner, p.target) }
+}
+
 const prune: Step<BackupState> = {
   id: 'prune',
   title: 'Remove snapshots the laptop has pruned',
   async run(ctx, s) {
+    for (const p of s.plans) s.after.set(p.target, await listingsAfterSend(ctx, p))
     // syncoid prunes only when it sent something; this makes the end state hold on every run.
     if (!s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
     let n = 0
-    for (const { source, target } of s.pairs) {
-      const gone = prunedOnSource(await listSnapshots(ctx.runner, source), await listSnapshots(ctx.runner, target))
+    for (const p of s.plans) {
+      const lists = s.after.get(p.target)!
+      const gone = prunedOnSource(lists.src, lists.tgt)
       for (const snap of gone) {
         await ctx.runner.run(destroySnapshotArgv(snap.name))
         n++
       }
+      lists.tgt = lists.tgt.filter((t) => !gone.includes(t))
     }
     return n ? { note: `removed ${n}` } : { skipped: 'nothing to remove' }
   },
@@ -151,7 +165,7 @@ const verify: Step<BackupState> = {
       if (s.config.replication.raw && tp.encrypted && tp.keystatus !== 'unavailable') {
         throw new EngineError('verify-failed', `The key of ${target} is loaded on the drive (keystatus=${tp.keystatus}); a raw backup must never carry it.`)
       }
-      const [src, tgt] = [await listSnapshots(ctx.runner, source), await listSnapshots(ctx.runner, target)]
+      const { src, tgt } = s.after.get(target) ?? { src: await listSnapshots(ctx.runner, source), tgt: await listSnapshots(ctx.runner, target) }
       const newest = src.at(-1)!
       const copy = tgt.find((t) => t.snapshot === newest.snapshot)
       if (!copy || copy.guid !== newest.guid) throw new EngineError('verify-failed', `${target} lacks @${newest.snapshot} (guid ${newest.guid}) after replication.`)
@@ -202,6 +216,12 @@ export interface BackupOptions {
   dryRun?: boolean
 }
 
+/** A fresh state for backupSteps (setup runs them too, for its first copy). */
+export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string } = {}): BackupState {
+  const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
+  return { config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, ...(opts.lockPath ? { lockPath: opts.lockPath } : {}) }
+}
+
 export function pickDrive(config: Config, name?: string): DriveConfig {
   if (config.drives.length === 0) throw new EngineError('drive-unknown', 'No backup drive is configured.', 'Set one up (zfs-drive-backup setup) or adopt one (zfs-drive-backup adopt).')
   if (!name) {
@@ -215,8 +235,7 @@ export function pickDrive(config: Config, name?: string): DriveConfig {
 
 export async function backup(o: BackupOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
-  const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
-  const state: BackupState = { config: o.config, drive, pairs, lock: null, plans: [], dryRun: o.dryRun ?? false, importedByUs: false, importAttempted: false, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, ...(o.lockPath ? { lockPath: o.lockPath } : {}) })
   const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
     return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })

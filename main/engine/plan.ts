@@ -21,6 +21,9 @@ export interface ReplicationPlan {
   newest: string
   segments: Segment[]
   totalBytes: number
+  /** The listings the plan was made from, oldest first: reused when nothing is sent. */
+  sourceSnapshots: SnapshotInfo[]
+  targetSnapshots: SnapshotInfo[]
 }
 
 /** The newest source snapshot the target also holds, matched by guid as zfs receive does. */
@@ -61,12 +64,12 @@ export async function planReplication(runner: Runner, source: string, target: st
   const newest = src.at(-1)
   if (!newest) throw new EngineError('no-source-snapshots', `${source} has no snapshots yet.`, 'Backups copy sanoid\'s snapshots; check that sanoid runs (sanoid --take-snapshots) for this dataset.')
   const exists = await datasetExists(runner, target)
-  const base: Omit<ReplicationPlan, 'segments' | 'totalBytes' | 'common'> = { source, target, targetExists: exists, resumeToken: null, newest: newest.snapshot }
+  const base: Omit<ReplicationPlan, 'segments' | 'totalBytes' | 'common' | 'targetSnapshots'> = { source, target, targetExists: exists, resumeToken: null, newest: newest.snapshot, sourceSnapshots: src }
   if (!exists) {
     const oldest = src[0]!
     const segments: Segment[] = [{ from: null, to: oldest.name, bytes: await estimate(runner, raw, null, oldest.name) }]
     if (oldest !== newest) segments.push({ from: oldest.name, to: newest.name, bytes: await estimate(runner, raw, oldest.name, newest.name) })
-    return { ...base, common: null, segments, totalBytes: sum(segments) }
+    return { ...base, common: null, segments, totalBytes: sum(segments), targetSnapshots: [] }
   }
   const props = await getDatasetProperties(runner, target)
   const sourceProps = await getDatasetProperties(runner, source)
@@ -90,7 +93,7 @@ export async function planReplication(runner: Runner, source: string, target: st
   if (token) segments.push({ from: null, to: `${target} (resume)`, bytes: await estimate(runner, raw, null, '', token) })
   const from = common ?? (token ? src[0]! : null)
   if (from && from.guid !== newest.guid) segments.push({ from: from.name, to: newest.name, bytes: await estimate(runner, raw, from.name, newest.name) })
-  return { ...base, resumeToken: token, common: common?.snapshot ?? null, segments, totalBytes: sum(segments) }
+  return { ...base, resumeToken: token, common: common?.snapshot ?? null, segments, totalBytes: sum(segments), targetSnapshots: tgt }
 }
 
 const sum = (segments: readonly Segment[]): number => segments.reduce((a, s) => a + s.bytes, 0)

@@ -20,7 +20,7 @@ import { CommandError, type Runner } from '../system/runner'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
 import { datasetExists, getDatasetProperties, getPropertiesArgv, parsePropertyRows, setArgv } from '../system/zfs'
 import { listPools, parsePoolGet, poolGetArgv } from '../system/zpool'
-import { backupSteps, type BackupState } from './backup'
+import { backupSteps, newBackupState, type BackupState } from './backup'
 import { confirmationMatches, confirmationWord, poolsOnDisk, readDiskFacts, resolveDisk, whyIneligible, type DiskFacts } from './disks'
 import { EngineError } from './errors'
 import type { Emit } from './events'
@@ -221,10 +221,7 @@ const record: Step<SetupState> = {
     const config = o.configPath ? await recordDrive(o.configPath, drive, s.replaces) : withDrive(o.config, drive, s.replaces)
     await o.onRecorded?.(drive, config)
     s.drive = drive
-    s.backup = {
-      config, drive, pairs: Object.entries(drive.targets).map(([source, target]) => ({ source, target })),
-      lock: null, plans: [], dryRun: false, importedByUs: false, importAttempted: false,
-    }
+    s.backup = newBackupState(config, drive)
     return { note: `drive "${drive.name}": pool ${drive.pool} GUID ${drive.poolGuid}${o.configPath ? ` → ${o.configPath}` : ''}` }
   },
 }
