@@ -169,7 +169,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     const p = presence.get(d.name) ?? 'absent'
     const lastBackupAt = lastSuccessAt(d.name, 'backup')
     const now = timers.now()
-    const stale = lastBackupAt === null || now - Date.parse(lastBackupAt) > config.staleAfterDays * DAY_MS
+    // A drive never backed up says "never"; "no backup for N days" is for one that fell behind.
+    const stale = lastBackupAt !== null && now - Date.parse(lastBackupAt) > config.staleAfterDays * DAY_MS
     const scrubbed = lastScrub(history, d.name)
     const src = Object.keys(d.targets)[0]
     const snaps = src ? sourceSnapshots.get(src) : undefined
@@ -275,7 +276,9 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       case 'progress': {
         const { bytes, totalBytes, bytesPerSecond, etaSeconds } = e
         s.progress = { bytes, totalBytes, bytesPerSecond, etaSeconds }
-        if (bytes > a.lastBytes || a.stallTimer === null) {
+        // Only moving bytes clear a stall: a repeated count must not make the mark flicker. Before the
+        // first byte the receive side is still setting up (seconds under load), so allow it longer.
+        if (bytes > a.lastBytes || a.stallTimer === null && !s.stalled) {
           a.lastBytes = Math.max(a.lastBytes, bytes)
           clearStall(a)
           a.stallTimer = timers.setTimeout(() => {
@@ -284,7 +287,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
               a.status.stalled = true
               changed()
             }
-          }, STALL_MS)
+          }, a.lastBytes > 0 ? STALL_MS : 6 * STALL_MS)
         }
         break
       }

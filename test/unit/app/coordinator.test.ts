@@ -125,9 +125,28 @@ describe('a run as the window sees it', () => {
     expect(t.c.state().run!.stalled).toBe(false)
     vi.advanceTimersByTime(200)
     expect(t.c.state().run!.stalled).toBe(true)
+    // The same count again is not movement: the mark must not flicker off.
+    t.launcher.last.emit({ type: 'progress', step: 'replicate', bytes: 10, totalBytes: 100, bytesPerSecond: 0, etaSeconds: null })
+    expect(t.c.state().run!.stalled).toBe(true)
     t.launcher.last.emit({ type: 'progress', step: 'replicate', bytes: 20, totalBytes: 100, bytesPerSecond: 2, etaSeconds: 40 })
     expect(t.c.state().run!.stalled).toBe(false)
     expect(rest.length).toBeGreaterThan(0)
+  })
+
+  it('gives the receive side time to set up before the first byte, and never calls a new drive stale', async () => {
+    vi.useFakeTimers()
+    const t = setup()
+    await t.c.start()
+    t.watcher.connect(cfgDrive(t))
+    expect(drive(t.c)).toMatchObject({ lastBackupAt: null, stale: false })
+    await t.c['backup:start']({ drive: 'T7' })
+    t.launcher.last.emit(backupEvents()[0]!)
+    t.launcher.last.emit({ type: 'step-started', step: 'replicate', index: 3, at: new Date().toISOString() })
+    t.launcher.last.emit({ type: 'progress', step: 'replicate', bytes: 0, totalBytes: 100, bytesPerSecond: null, etaSeconds: null })
+    vi.advanceTimersByTime(STALL_MS + 1000)
+    expect(t.c.state().run!.stalled).toBe(false)
+    vi.advanceTimersByTime(6 * STALL_MS)
+    expect(t.c.state().run!.stalled).toBe(true)
   })
 
   it('cancel closes the helper\'s stdin, once', async () => {
