@@ -2,9 +2,10 @@
 // literally against real OpenZFS with no project code in between. It is the oracle the engine is held
 // against, and what it prints is saved under fixtures/guide/ for the parsers' unit tests.
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync, fstatSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { corrupt } from './guest/corrupt'
 import { newDrive, plug, unplug, waitFor, type UsbDrive } from './guest/drives'
 import { sh } from './guest/sh'
 
@@ -246,30 +247,3 @@ describe('the guide, run literally against OpenZFS 2.3', () => {
     await sh(['zpool', 'export', 'backup'])
   })
 })
-
-/**
- * Overwrites 4 KiB with random bytes in `count` MiB chunks that hold data, away from the labels at both
- * ends of the disk. Only the head of each chunk is probed: reading the whole image through 9p takes minutes.
- * Returns how many chunks were hit.
- */
-function corrupt(image: string, count: number): number {
-  const fd = openSync(image, 'r+')
-  const MiB = 1024 * 1024
-  const size = fstatSync(fd).size
-  const probe = Buffer.alloc(64 * 1024)
-  const candidates: number[] = []
-  for (let off = 8 * MiB; off + MiB <= size - 8 * MiB; off += MiB) {
-    readSync(fd, probe, 0, probe.length, off)
-    for (let b = 0; b < probe.length; b += 4096) {
-      if (probe.subarray(b, b + 4096).some((x) => x !== 0)) {
-        candidates.push(off + b)
-        break
-      }
-    }
-  }
-  const step = Math.max(1, Math.floor(candidates.length / count))
-  let hit = 0
-  for (let i = 0; i < candidates.length && hit < count; i += step, hit++) writeSync(fd, randomBytes(4096), 0, 4096, candidates[i]!)
-  closeSync(fd)
-  return hit
-}

@@ -1,7 +1,5 @@
 // Helpers for the drive lifecycle VM tests: collecting a pipeline's events, a runner that refuses to run
-// anything destructive (for refusal tests), and corrupting a drive image behind ZFS's back.
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+// anything destructive (for refusal tests).
 import type { Emit, RunEvent } from '../../../main/engine/events'
 import { RunEvent as RunEventSchema } from '../../../main/engine/events'
 import type { Outcome } from '../../../main/engine/pipeline'
@@ -52,25 +50,3 @@ export function guardedRunner(): Runner & { blocked: string[][] } {
   }
 }
 
-/** Overwrites 4 KiB in `count` MiB chunks that hold data, away from the labels at both ends (as the guide test). */
-export function corrupt(image: string, count: number): number {
-  const fd = openSync(image, 'r+')
-  const MiB = 1024 * 1024
-  const size = fstatSync(fd).size
-  const probe = Buffer.alloc(64 * 1024)
-  const candidates: number[] = []
-  for (let off = 8 * MiB; off + MiB <= size - 8 * MiB; off += MiB) {
-    readSync(fd, probe, 0, probe.length, off)
-    for (let b = 0; b < probe.length; b += 4096) {
-      if (probe.subarray(b, b + 4096).some((x) => x !== 0)) {
-        candidates.push(off + b)
-        break
-      }
-    }
-  }
-  const step = Math.max(1, Math.floor(candidates.length / count))
-  let hit = 0
-  for (let i = 0; i < candidates.length && hit < count; i += step, hit++) writeSync(fd, randomBytes(4096), 0, 4096, candidates[i]!)
-  closeSync(fd)
-  return hit
-}
