@@ -148,8 +148,10 @@ describe('drive watcher in the VM (udev + udisks2 + OpenZFS 2.3)', () => {
       const w = await DriveWatcher.start({ drives: [config], backend }, (w) => (log = record(w)))
       try {
         expect(log.connected.map((e) => [e.drive.name, e.atStart])).toEqual([['Watch drive', true]])
-        expect(log.unknown).toHaveLength(1)
-        expect(log.unknown[0]).toMatchObject({ pool: POOL, poolGuid: strangerGuid, namesake: { name: 'Watch drive' } })
+        // Drives other test files left plugged in are unknown pools too; this test is about its namesake.
+        const namesakes = log.unknown.filter((e) => e.pool === POOL)
+        expect(namesakes).toHaveLength(1)
+        expect(namesakes[0]).toMatchObject({ pool: POOL, poolGuid: strangerGuid, namesake: { name: 'Watch drive' } })
         expect(w.current()).toHaveLength(1)
         expect(w.current()[0]!.drive.poolGuid).toBe(guid)
       } finally {
