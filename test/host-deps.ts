@@ -11,7 +11,7 @@ const needs: { command: string; pkg: string; tier: 'browser' | 'vm' }[] = [
   { command: 'zstd', pkg: 'zstd', tier: 'vm' },
   { command: 'ssh', pkg: 'openssh-client', tier: 'vm' },
   { command: 'ssh-keygen', pkg: 'openssh-client', tier: 'vm' },
-  { command: 'dbus-daemon', pkg: 'dbus', tier: 'vm' },
+  { command: 'dbus-daemon', pkg: 'dbus', tier: 'browser' }, // the unit tier's private buses
 ]
 
 async function has(command: string): Promise<boolean> {
