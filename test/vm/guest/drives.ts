@@ -46,8 +46,7 @@ export function newDrive(id: string, sizeBytes = 1024 ** 3): UsbDrive {
 
 const attached = new Set<string>()
 
-export async function plug(drive: UsbDrive): Promise<void> {
-  attached.add(drive.id)
+async function attach(drive: UsbDrive): Promise<void> {
   await withQmp(async (q) => {
     await q.execute('blockdev-add', {
       driver: 'raw',
@@ -56,7 +55,21 @@ export async function plug(drive: UsbDrive): Promise<void> {
     })
     await q.execute('device_add', { driver: 'usb-storage', bus: 'xhci.0', drive: `blk-${drive.id}`, id: `usb-${drive.id}`, serial: drive.serial })
   })
-  await waitFor(`${drive.byId} to appear`, () => existsSync(drive.byId))
+}
+
+export async function plug(drive: UsbDrive): Promise<void> {
+  attached.add(drive.id)
+  await attach(drive)
+  try {
+    await waitFor(`${drive.byId} to appear`, () => existsSync(drive.byId))
+  } catch {
+    // Rarely, under heavy load, a device re-added right after a power-off never enumerates (the guest's
+    // xhci port is still settling). Pull it and plug it in again, as a person would.
+    await detach(drive)
+    await execa('udevadm', ['settle', '--timeout=30'])
+    await attach(drive)
+    await waitFor(`${drive.byId} to appear (second try)`, () => existsSync(drive.byId), 60_000)
+  }
   // The disk's link comes first; its partitions (and their ZFS labels) are processed right after.
   await execa('udevadm', ['settle', '--timeout=30'])
 }
@@ -64,6 +77,12 @@ export async function plug(drive: UsbDrive): Promise<void> {
 /** Pulls the cable. The device is gone once QEMU reports our device (not its internal SCSI child) deleted. */
 export async function unplug(drive: UsbDrive): Promise<void> {
   attached.delete(drive.id)
+  await detach(drive)
+  // Let the guest finish the disconnect before anything is plugged into that port again.
+  await execa('udevadm', ['settle', '--timeout=30'])
+}
+
+async function detach(drive: UsbDrive): Promise<void> {
   await withQmp(async (q) => {
     const deleted = q.waitForEvent((e) => e.event === 'DEVICE_DELETED' && e.data?.device === `usb-${drive.id}`)
     await q.execute('device_del', { id: `usb-${drive.id}` })
