@@ -62,8 +62,8 @@ export class Vm {
       ...(projectImg ? ['-drive', `file=${projectImg},if=none,id=proj,format=raw,cache=unsafe`, '-device', 'virtio-blk-pci,drive=proj,serial=PROJECT'] : []),
       '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${this.sshPort}-:22,hostfwd=tcp:127.0.0.1:${this.rpcPort}-:${RPC_GUEST_PORT}`, '-device', 'virtio-net-pci,netdev=n0',
       '-virtfs', `local,path=${this.share},mount_tag=hostshare,security_model=none,id=hs`,
-      // USB 3 root ports for hot-plugged "USB drives".
-      '-device', 'qemu-xhci,id=xhci,p2=8,p3=8',
+      // Root ports for hot-plugged "USB drives": the most xhci offers, since test files leave drives plugged in.
+      '-device', 'qemu-xhci,id=xhci,p2=15,p3=15',
       '-qmp', `unix:${join(runDir, 'qmp.sock')},server=on,wait=off`,
       // The guest reaches this one at 10.0.2.2 (slirp maps it to the host's loopback).
       '-qmp', `tcp:127.0.0.1:${this.qmpPort},server=on,wait=off`,
