@@ -1,5 +1,6 @@
 // The guide's `backupToExternalDrive` as steps: preflight, import by GUID, plan, raw replication with
 // syncoid, pruning, verification, export and power-off.
+import type { DriveRunOptions } from './pipeline'
 import type { Config, DriveConfig } from '../config/schema'
 import { runSyncoid } from '../system/syncoid'
 import { powerOffArgv } from '../system/udisksctl'
@@ -8,7 +9,6 @@ import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists
 import { zfsVersionArgv, parseZfsVersion } from '../system/zpool'
 import { CommandError, type Runner } from '../system/runner'
 import { EngineError } from './errors'
-import type { Emit } from './events'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { planReplication, prunedOnSource, type ReplicationPlan } from './plan'
@@ -206,13 +206,7 @@ const powerOff: Step<BackupState> = {
 
 export const backupSteps: Step<BackupState>[] = [preflight, importPool, plan, replicate, prune, verify, exportPool, powerOff]
 
-export interface BackupOptions {
-  config: Config
-  driveName?: string
-  runner: Runner
-  emit: Emit
-  signal: AbortSignal
-  lockPath?: string
+export interface BackupOptions extends DriveRunOptions {
   dryRun?: boolean
 }
 

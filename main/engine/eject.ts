@@ -1,8 +1,7 @@
 // Safe eject: export without force (naming whoever keeps the pool busy), then power the disk off.
-import type { Config, DriveConfig } from '../config/schema'
-import type { Runner } from '../system/runner'
+import type { DriveRunOptions } from './pipeline'
+import type { DriveConfig } from '../config/schema'
 import { pickDrive } from './backup'
-import type { Emit } from './events'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, isImported, powerOffDrive } from './pool'
@@ -35,13 +34,7 @@ const steps: Step<EjectState>[] = [
   },
 ]
 
-export interface EjectOptions {
-  config: Config
-  driveName?: string
-  runner: Runner
-  emit: Emit
-  signal: AbortSignal
-  lockPath?: string
+export interface EjectOptions extends DriveRunOptions {
   powerOff?: boolean
 }
 

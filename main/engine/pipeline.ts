@@ -1,6 +1,7 @@
 // Runs a pipeline's steps in order and turns what happens into RunEvents. Steps marked `always` (export,
 // releasing holds) still run after a failure or a cancel, so a drive is never left imported by accident.
 import { randomUUID } from 'node:crypto'
+import type { Config } from '../config/schema'
 import { CommandError, type Runner, type RunOptions } from '../system/runner'
 import { EngineError } from './errors'
 import type { Emit, Progress, RunEvent, Verb } from './events'
@@ -23,6 +24,17 @@ export interface Step<S> {
   /** Runs even when an earlier step failed or the run was cancelled (cleanup). */
   always?: boolean
   run(ctx: StepContext, state: S): Promise<StepResult>
+}
+
+/** What every pipeline on one configured drive takes. */
+export interface DriveRunOptions {
+  config: Config
+  /** Needed when several drives are configured. */
+  driveName?: string
+  runner: Runner
+  emit: Emit
+  signal: AbortSignal
+  lockPath?: string
 }
 
 export type Outcome = Extract<RunEvent, { type: 'run-finished' }>['outcome']

@@ -7,16 +7,16 @@
 // Found in the test VM (test/vm/lifecycle.vm.test.ts): after open + close (key loaded, mounted
 // read-only, unmounted, unloaded) the next incremental raw backup is received normally, so the guide's
 // "destroy the backup dataset and send it again with syncoid" is not needed for a read-only restore.
+import type { DriveRunOptions } from './pipeline'
 import { lstat, realpath } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
-import type { Config, DriveConfig } from '../config/schema'
+import type { DriveConfig } from '../config/schema'
 import { copyOutArgv } from '../system/disk-prep'
 import type { Runner } from '../system/runner'
 import { getDatasetProperties, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
 import { listPools, parseStatusErrors, parseStatusJson, statusJsonArgv, statusVerboseArgv } from '../system/zpool'
 import { pickDrive } from './backup'
 import { EngineError } from './errors'
-import type { Emit } from './events'
 import { LifecycleError } from './lifecycle-errors'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
@@ -133,14 +133,8 @@ const openSteps: Step<OpenState>[] = [
   },
 ]
 
-export interface RestoreOpenOptions {
-  config: Config
-  driveName?: string
+export interface RestoreOpenOptions extends DriveRunOptions {
   passphrase: PassphraseSource
-  runner: Runner
-  emit: Emit
-  signal: AbortSignal
-  lockPath?: string
 }
 
 export async function restoreOpen(o: RestoreOpenOptions): Promise<Outcome> {
@@ -222,14 +216,7 @@ async function unmountOrExplain(ctx: Parameters<Step<CloseState>['run']>[0], s: 
   throw new EngineError('command-failed', `Could not unmount ${mountpoint} of drive "${s.drive.name}": ${r.stderr.trim()}`)
 }
 
-export interface RestoreCloseOptions {
-  config: Config
-  driveName?: string
-  runner: Runner
-  emit: Emit
-  signal: AbortSignal
-  lockPath?: string
-}
+export type RestoreCloseOptions = DriveRunOptions
 
 export async function restoreClose(o: RestoreCloseOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)

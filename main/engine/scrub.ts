@@ -3,6 +3,7 @@
 // A scrub needs no key; without it `zpool status -v` withholds the file list ("List of errors
 // unavailable: permission denied"), so the result says how many and that `restore open` shows which.
 // The result is in the run's step note (and so in the history), which lastScrub() reads back.
+import type { DriveRunOptions } from './pipeline'
 import { bytes } from './units'
 import type { Config, DriveConfig } from '../config/schema'
 import type { RunRecord } from '../history/record'
@@ -10,7 +11,7 @@ import type { Runner } from '../system/runner'
 import { parseStatusErrors, parseStatusJson, scrubArgv, statusJsonArgv, statusVerboseArgv, vdevErrorTotals, type ErrorsSection, type PoolStatus, type ScanStats, type VdevStatus } from '../system/zpool'
 import { pickDrive } from './backup'
 import { EngineError } from './errors'
-import type { Emit, Progress } from './events'
+import type { Progress } from './events'
 import { LifecycleError } from './lifecycle-errors'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
@@ -248,15 +249,9 @@ const exportPool: Step<ScrubState> = {
 
 export const scrubSteps: Step<ScrubState>[] = [preflight, importPool, start, watch, result, exportPool]
 
-export interface ScrubOptions {
-  config: Config
-  driveName?: string
+export interface ScrubOptions extends DriveRunOptions {
   /** Follow the scrub to its end, report the result and export (default: start it and return). */
   wait?: boolean
-  runner: Runner
-  emit: Emit
-  signal: AbortSignal
-  lockPath?: string
   pollMs?: number
 }
 

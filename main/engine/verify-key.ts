@@ -1,13 +1,12 @@
 // Key rehearsal: `zfs load-key -n` on the drive's backup dataset checks that the user still knows the
 // passphrase, without loading the key. The pool is imported read-only when this run imports it, so the
 // rehearsal writes nothing to the drive.
-import type { Config, DriveConfig } from '../config/schema'
+import type { DriveRunOptions } from './pipeline'
+import type { DriveConfig } from '../config/schema'
 import { loadKeyDryRunArgv } from '../system/disk-prep'
-import type { Runner } from '../system/runner'
 import { getDatasetProperties } from '../system/zfs'
 import { pickDrive } from './backup'
 import { EngineError } from './errors'
-import type { Emit } from './events'
 import { LifecycleError } from './lifecycle-errors'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
@@ -70,14 +69,8 @@ const steps: Step<VerifyKeyState>[] = [
   },
 ]
 
-export interface VerifyKeyOptions {
-  config: Config
-  driveName?: string
+export interface VerifyKeyOptions extends DriveRunOptions {
   passphrase: PassphraseSource
-  runner: Runner
-  emit: Emit
-  signal: AbortSignal
-  lockPath?: string
 }
 
 export async function verifyKey(o: VerifyKeyOptions): Promise<Outcome> {
