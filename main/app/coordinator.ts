@@ -421,6 +421,11 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     changed()
     void refreshImported().then(changed)
     if (run) return
+    // The backup-on-plug service (auto enable) has this plug: a second run would only lose the lock race.
+    if (e.drive.autoBackup) {
+      log(`${name} connected: backed up by the backup-on-plug service`)
+      return
+    }
     if (config.autoBackupOnConnect && !e.atStart) {
       const r = startRun({ verb: 'backup', configPath: deps.configPath, drive: name })
       if (!r.accepted) log(`auto-backup of ${name} not started: ${r.reason}`)

@@ -1,5 +1,6 @@
 // The everyday verbs: backup, eject, status, history.
-import { backup } from '../engine/backup'
+import { backup, pickDrive } from '../engine/backup'
+import { sleepHolder, withSleepHeld } from '../services/inhibit'
 import { eject } from '../engine/eject'
 import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
@@ -20,8 +21,11 @@ export const backupVerbs: Record<string, Verb> = {
     run: (ctx) => {
       const config = ctx.values['no-power-off'] ? { ...ctx.config, afterBackup: { ...ctx.config.afterBackup, powerOff: false } } : ctx.config
       const dryRun = Boolean(ctx.values['dry-run'])
+      const driveName = typeof ctx.values.drive === 'string' ? ctx.values.drive : undefined
+      // A dry run writes nothing, so it lets the laptop sleep.
+      const hold = dryRun ? undefined : sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) })
       return runWithEvents(ctx.io, ctx.json, dryRun ? null : ctx.historyPath, (emit) =>
-        backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
+        withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(driveName ? { driveName } : {}) })),
       )
     },
   },

@@ -2,8 +2,10 @@
 // prints the same events the tray app receives). Runs as root (sudo/doas), like the guide's alias.
 import { parseArgs } from 'node:util'
 import { ConfigError, defaultConfigPath, loadConfig } from '../config/load'
+import { emptyConfig } from '../config/schema'
 import { EngineError } from '../engine/errors'
 import { defaultHistoryPath } from '../history/store'
+import { autoVerbs } from './auto-verbs'
 import { backupVerbs } from './backup-verbs'
 import { infoVerbs } from './info-verbs'
 import { lifecycleVerbs } from './lifecycle-verbs'
@@ -12,7 +14,7 @@ import { EXIT, type Io, type Verb } from './verb'
 
 export type { Io }
 
-const verbs: Record<string, Verb> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs }
+const verbs: Record<string, Verb> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs, ...autoVerbs }
 
 const common = {
   config: { type: 'string' },
@@ -26,7 +28,7 @@ function usage(): string {
   return `usage: zfs-drive-backup <command> [options]
 
 commands:
-${Object.entries(verbs).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`).join('\n')}
+${Object.entries(verbs).filter(([, v]) => !v.internal).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`).join('\n')}
 
 options for every command:
   --config PATH   config file (default: $XDG_CONFIG_HOME/zfs-drive-backup/config.json)
@@ -61,7 +63,7 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
   const configPath = typeof values.config === 'string' ? values.config : defaultConfigPath()
   const historyPath = typeof values.history === 'string' ? values.history : defaultHistoryPath()
   try {
-    const { config } = await loadConfig(configPath)
+    const { config } = verb.ownConfig ? { config: emptyConfig() } : await loadConfig(configPath)
     return await verb.run({ config, configPath, historyPath, values, positionals: parsed.positionals, json: Boolean(values.json), io, signal })
   } catch (err) {
     if (err instanceof ConfigError) {

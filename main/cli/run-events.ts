@@ -16,13 +16,15 @@ export function exitCodeFor(outcome: Outcome, errorCode: string | null): number 
   return EXIT.failed
 }
 
-export async function runWithEvents(io: Io, json: boolean, historyPath: string | null, start: (emit: Emit) => Promise<Outcome>): Promise<number> {
+/** `tap` sees every event too (the headless service builds its own record from them). */
+export async function runWithEvents(io: Io, json: boolean, historyPath: string | null, start: (emit: Emit) => Promise<Outcome>, tap?: (e: RunEvent) => void): Promise<number> {
   const titles = new Map<string, string>()
   let record: RunRecord | null = null
   let errorCode: string | null = null
   let lastLog = 0
   const emit: Emit = (e: RunEvent) => {
     record = applyEvent(record, e)
+    tap?.(e)
     if (e.type === 'error') errorCode ??= e.code
     if (json) return io.out(JSON.stringify(e) + '\n')
     if (e.type === 'progress') {

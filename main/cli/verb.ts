@@ -28,7 +28,11 @@ export interface Verb {
   options?: NonNullable<ParseArgsConfig['options']>
   /** Verbs like `disks` or `doctor` must work before any config exists. */
   run(ctx: VerbContext): Promise<number>
+  /** The verb finds and reads its config itself (as root, for another user): ctx.config is empty. */
+  ownConfig?: boolean
+  /** Left out of --help and the man page's command list (run by the systemd service, not by people). */
+  internal?: boolean
 }
 
 /** Exit codes the brief fixed: scripts branch on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, notPresent: 3, busy: 4, cancelled: 130 } as const
+export const EXIT = { ok: 0, failed: 1, usage: 2, notPresent: 3, busy: 4, overdue: 5, neverBackedUp: 6, cancelled: 130 } as const

@@ -27,6 +27,11 @@ export const driveSchema = z.strictObject({
   /** The whole-disk /dev/disk/by-id link, for power-off. */
   disk: byIdPathSchema,
   targets: z.record(datasetNameSchema, datasetNameSchema),
+  /**
+   * Back up headless whenever this drive is plugged in, with no app running: `zfs-drive-backup auto
+   * enable` (root) installs the udev rule and systemd service; the service runs only while this is true.
+   */
+  autoBackup: z.boolean().optional(),
 })
 
 export const replicationSchema = z.strictObject({

@@ -14,6 +14,7 @@ import type { Config } from '../config/schema'
 import { RunEvent, type Emit } from '../engine/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
+import type { HoldSleep } from '../services/inhibit'
 import { JobConfigError, invokingUid, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS, type JobVerb } from './job'
@@ -35,6 +36,7 @@ export interface HelperDeps {
   lockPath?: string
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
+  holdSleep?: HoldSleep
 }
 
 const KNOWN_VERBS = Job.options.map((o) => o.shape.verb.value)
@@ -111,7 +113,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}) })
+  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

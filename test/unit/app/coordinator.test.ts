@@ -262,3 +262,15 @@ describe('stale reminder', () => {
     await t.c.dispose()
   })
 })
+
+describe('backup on plug (headless service)', () => {
+  it('a drive with autoBackup: the app starts no second run and asks nothing, even with autoBackupOnConnect', async () => {
+    const t = setup({ config: { autoBackupOnConnect: true } })
+    await t.c.start()
+    t.watcher.connect({ ...cfgDrive(t), autoBackup: true })
+    await flush()
+    expect(t.launcher.runs).toHaveLength(0)
+    expect(t.notifier.driveConnected).not.toHaveBeenCalled()
+    expect(drive(t.c).presence).toBe('connected')
+  })
+})
