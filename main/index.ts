@@ -13,11 +13,17 @@ import { registerIpc, senderIs } from './app/ipc'
 import { helperCommand, PkexecLauncher } from './app/privileged'
 import { TrayController } from './app/tray'
 import { lockDown, windowOptions } from './app/window'
+import { fileAutostart, HIDDEN_FLAG } from './app/autostart'
+import { desktopHandlers } from './app/desktop'
+import { noTrayHint, openWindowAtStart } from './app/first-launch'
+import { hasTrayHost } from './services/tray-host'
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let win: BrowserWindow | null = null
+  let trayHost = true
+  let toldHowToReturn = false
   const assets = join(__dirname, '../../assets')
   const pageUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(__dirname, '../renderer/index.html')}`
 
@@ -25,7 +31,14 @@ if (!app.requestSingleInstanceLock()) {
     if (!win) {
       win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.js')))
       lockDown(win.webContents)
-      win.on('closed', () => (win = null))
+      win.on('closed', () => {
+        win = null
+        // No tray icon to click: say once how to get the window back.
+        if (!trayHost && !toldHowToReturn) {
+          toldHowToReturn = true
+          void dialog.showMessageBox({ type: 'info', title: 'ZFS Drive Backup', message: 'The window is closed; the app is not.', detail: noTrayHint() })
+        }
+      })
       void win.loadURL(pageUrl)
       win.once('ready-to-show', () => win?.show())
     } else {
@@ -68,7 +81,10 @@ if (!app.requestSingleInstanceLock()) {
       },
     })
 
-    registerIpc(ipcMain, coordinator, senderIs(() => win?.webContents.id, () => pageUrl))
+    trayHost = await hasTrayHost()
+    // From source the app is electron plus this folder; packaged, the executable alone.
+    const autostart = fileAutostart(app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()])
+    registerIpc(ipcMain, { ...coordinator, ...desktopHandlers({ autostart, trayHost: () => trayHost }) }, senderIs(() => win?.webContents.id, () => pageUrl))
     // Both streams are rate-limited by the coordinator (progress ≤ 10/s).
     coordinator.onChange((state) => {
       win?.webContents.send('state:changed', state)
@@ -79,5 +95,6 @@ if (!app.requestSingleInstanceLock()) {
     app.on('before-quit', () => void coordinator.dispose().then(() => notifier.stop()))
     tray.update(coordinator.state())
     await coordinator.start()
+    if (openWindowAtStart({ firstStart: !coordinator.state().configured, trayHost, hidden: process.argv.includes(HIDDEN_FLAG) })) openWindow()
   })
 }

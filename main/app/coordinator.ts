@@ -25,7 +25,7 @@ import type { Runner } from '../system/runner'
 import { diffArgv, listSnapshots, parseDiff, type SnapshotInfo } from '../system/zfs'
 import { listPools } from '../system/zpool'
 import { parseTabular } from '../system/tabular'
-import type { Handlers } from './ipc'
+import type { DesktopChannel, Handlers } from './ipc'
 import type { LaunchError, LaunchResult, Launcher, RunHandle } from './privileged'
 import { Coalescer, ProgressThrottle, realTimers, type TimerApi } from './throttle'
 
@@ -70,7 +70,7 @@ export interface CoordinatorDeps {
   log?: (message: string) => void
 }
 
-export interface AppService extends Handlers {
+export interface AppService extends Omit<Handlers, DesktopChannel> {
   state(): AppState
   /** Coalesced: at most 10 a second, always ending with the latest state. */
   onChange(listener: (state: AppState) => void): () => void

@@ -20,7 +20,8 @@ import { dropPrivileges } from './invoker'
 import { runWithEvents } from './run-events'
 import { EXIT, type Io } from './verb'
 
-export const LIVE_DIR = '/run/zfs-drive-backup'
+// Not the run lock's directory (root-only): the feed's user must be able to reach their file.
+export const LIVE_DIR = '/run/zfs-drive-backup-feed'
 /** The run's events as JSON lines, readable by its user only: a tray app that is running shows the run. */
 export const liveFeedPath = (uid: number): string => `${LIVE_DIR}/headless-${uid}.jsonl`
 
