@@ -26,6 +26,7 @@ import { diffArgv, listSnapshots, parseDiff, type SnapshotInfo } from '../system
 import { listPools } from '../system/zpool'
 import { parseTabular } from '../system/tabular'
 import type { DesktopChannel, Handlers } from './ipc'
+import { reportMissedFailures } from './missed-runs'
 import type { LaunchError, LaunchResult, Launcher, RunHandle } from './privileged'
 import { Coalescer, ProgressThrottle, realTimers, type TimerApi } from './throttle'
 
@@ -452,6 +453,18 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     changed()
   }
 
+  /** A backup on plug that failed with nobody to tell: said now, once (main/app/missed-runs.ts). */
+  async function reportMissed(): Promise<void> {
+    try {
+      const told = await reportMissedFailures(history, deps.historyPath, (r) => {
+        if (r.drive) void deps.notifier?.failed(r.drive, `While you were away: ${r.error?.message ?? 'the backup on plug failed.'}`).catch(() => undefined)
+      })
+      if (told[0]) lastRun = told[0]
+    } catch (err) {
+      log(`could not report missed runs: ${String(err)}`)
+    }
+  }
+
   function checkStale(): void {
     if (!deps.notifier) return
     const now = timers.now()
@@ -551,6 +564,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       }
       checkStale()
       scheduleDaily()
+      await reportMissed()
       changed()
     },
 

@@ -274,3 +274,25 @@ describe('backup on plug (headless service)', () => {
     expect(drive(t.c).presence).toBe('connected')
   })
 })
+
+describe('a headless run that failed while nobody was there', () => {
+  const run = (over: Record<string, unknown>) => JSON.stringify({
+    id: 'r1', verb: 'backup', drive: 'T7', startedAt: '2026-11-30T03:00:00.000Z', finishedAt: '2026-11-30T03:01:00.000Z', outcome: 'failed', durationMs: 60000, bytes: 0,
+    steps: [], warnings: [], error: { code: 'replication-failed', message: 'The drive was unplugged mid-transfer.' }, replicated: [], headless: true, notified: false, ...over,
+  })
+
+  it('is reported at the next app start, once, and shows as the last run', async () => {
+    const t = setup()
+    writeFileSync(t.files.historyPath, `${run({})}\n${run({ id: 'r2', notified: true })}\n`)
+    await t.c.start()
+    expect(t.notifier.failed).toHaveBeenCalledTimes(1)
+    expect(t.notifier.failed).toHaveBeenCalledWith('T7', 'While you were away: The drive was unplugged mid-transfer.')
+    expect(t.c.state().lastRun).toMatchObject({ id: 'r1', outcome: 'failed' })
+    await t.c.dispose()
+
+    const again = setup({ configPath: t.files.configPath, historyPath: t.files.historyPath })
+    await again.c.start()
+    expect(again.notifier.failed).not.toHaveBeenCalled()
+    await again.c.dispose()
+  })
+})
