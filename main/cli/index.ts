@@ -11,17 +11,25 @@ import { infoVerbs } from './info-verbs'
 import { lifecycleVerbs } from './lifecycle-verbs'
 import { exitCodeFor } from './run-events'
 import { EXIT, type Io, type Verb } from './verb'
+import { version } from '../../package.json'
 
 export type { Io }
 
-const verbs: Record<string, Verb> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs, ...autoVerbs }
+/** Every verb, in --help order; the man page is generated from this table too (main/cli/manpage.ts). */
+export const verbs: Record<string, Verb> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs, ...autoVerbs }
 
-const common = {
+export const common = {
   config: { type: 'string' },
   history: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+export const COMMON_HELP = `  --config PATH   config file (default: $XDG_CONFIG_HOME/zfs-drive-backup/config.json)
+  --history PATH  history file (default: $XDG_STATE_HOME/zfs-drive-backup/history.jsonl)
+  --json          machine-readable output: one JSON event or object per line
+  --help          help for a command: zfs-drive-backup <command> --help
+  --version       print the version`
 
 function usage(): string {
   const width = Math.max(...Object.keys(verbs).map((v) => v.length))
@@ -31,14 +39,15 @@ commands:
 ${Object.entries(verbs).filter(([, v]) => !v.internal).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`).join('\n')}
 
 options for every command:
-  --config PATH   config file (default: $XDG_CONFIG_HOME/zfs-drive-backup/config.json)
-  --history PATH  history file (default: $XDG_STATE_HOME/zfs-drive-backup/history.jsonl)
-  --json          machine-readable output: one JSON event or object per line
-  --help          help for a command: zfs-drive-backup <command> --help`
+${COMMON_HELP}`
 }
 
 export async function main(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
   const name = argv[0]
+  if (name === '--version' || name === 'version') {
+    io.out(`zfs-drive-backup ${version}\n`)
+    return EXIT.ok
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage() + '\n')
     return name ? EXIT.ok : EXIT.usage

@@ -8,6 +8,7 @@ import { ExecaRunner, type Runner } from '../system/runner'
 import { datasetExists, diffArgv, listSnapshots, parseDiff, type SnapshotInfo } from '../system/zfs'
 import { exportArgv, importByGuidArgv, listPools } from '../system/zpool'
 import { duration } from './format'
+import { statusExitCode } from './status-exit'
 import { EXIT, type Verb } from './verb'
 
 const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Date.parse(iso)) / 1000)} ago` : 'never')
@@ -49,18 +50,22 @@ export const infoVerbs: Record<string, Verb> = {
   },
   status: {
     summary: 'each drive: present / imported / absent, last backup, how far behind the laptop it is',
-    usage: 'status [--drive NAME]',
+    usage: `status [--drive NAME]
+  Exit code, for monitoring: 0 every drive was backed up within staleAfterDays, 5 a drive is overdue,
+  6 a drive was never backed up (or none is configured).`,
     options: { drive: { type: 'string' } },
     async run(ctx) {
       const runs = await readRuns(ctx.historyPath, 500, (m) => ctx.io.err(`! ${m}\n`))
       const drives = typeof ctx.values.drive === 'string' ? [pickDrive(ctx.config, ctx.values.drive)] : ctx.config.drives
       if (drives.length === 0) {
-        ctx.io.out(ctx.json ? '[]\n' : 'No backup drive is configured. Set one up with `zfs-drive-backup setup` or adopt one with `zfs-drive-backup adopt`.\n')
-        return EXIT.ok
+        if (!ctx.json) ctx.io.out('No backup drive is configured. Set one up with `zfs-drive-backup setup` or adopt one with `zfs-drive-backup adopt`.\n')
+        return statusExitCode([])
       }
       const runner = new ExecaRunner()
+      const reports = []
       for (const d of drives) {
         const r = await driveReport(runner, ctx.config, d, runs)
+        reports.push(r)
         if (ctx.json) {
           ctx.io.out(JSON.stringify(r) + '\n')
           continue
@@ -72,7 +77,7 @@ export const infoVerbs: Record<string, Verb> = {
           ctx.io.out(`  ${t.source} → ${t.target}: laptop @${t.sourceNewest ?? '—'}, drive @${t.driveNewest ?? '—'}${t.from === 'history' ? ' (at the last backup)' : ''}: ${lag}\n`)
         }
       }
-      return EXIT.ok
+      return statusExitCode(reports)
     },
   },
   snapshots: {
