@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'drive-unknown'
   | 'not-root'
   | 'busy-another-run'
+  | 'lock-dir-unsafe'
   | 'tool-missing'
   | 'syncoid-too-old'
   | 'source-missing'
