@@ -48,6 +48,7 @@ if (!app.requestSingleInstanceLock()) {
       historyPath: defaultHistoryPath(),
       launcher: new PkexecLauncher({ command: helperCommand({ installedHelper: installedHelper(app.getAppPath()), env: process.env, execPath: process.execPath, outMainDir: __dirname }) }),
       runner: new ExecaRunner(),
+      availableVerbs: availableVerbs(),
       startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
       notifier,
       openWindow,

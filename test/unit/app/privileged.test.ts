@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { helperCommand, HELPER_ENV, installedHelper, mapPkexecFailure, PkexecLauncher } from '../../../main/app/privileged'
+import type { RunEvent } from '../../../shared/events'
+import type { Job } from '../../../main/helper/job'
 
 const INSTALLED_HELPER = '/opt/ZFS Drive Backup/resources/helper/zfs-drive-backup-helper'
-import type { RunEvent } from '../../../main/engine/events'
-import type { Job } from '../../../main/helper/job'
 
 vi.mock('electron', () => ({}))
 
