@@ -36,8 +36,3 @@ export async function readRuns(path = defaultHistoryPath(), limit = 100, warn: (
   }
   return runs
 }
-
-/** When each drive last had a successful backup. */
-export function lastSuccess(runs: readonly RunRecord[], drive: string): RunRecord | null {
-  return runs.find((r) => r.verb === 'backup' && r.drive === drive && r.outcome === 'succeeded') ?? null
-}
