@@ -4,7 +4,7 @@
 import { ExecaRunner } from './system/runner'
 import { helperMain } from './helper/main'
 import { HELPER_EXIT } from './helper/job'
-import { sleepHolder } from './services/inhibit'
+import { sleepHolder } from './engine/sleep'
 
 // pkexec starts us with a minimal environment; the tools are looked up on a fixed PATH that also covers
 // NixOS (/run/current-system/sw/bin), never on one the caller chose.

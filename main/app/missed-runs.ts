@@ -3,7 +3,7 @@
 // the app starts at login), once. What has been reported is remembered next to the history.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { RunRecord } from '../history/record'
+import type { RunRecord } from '../../shared/run-record'
 
 export const reportedPath = (historyPath: string): string => join(dirname(historyPath), 'headless-reported.json')
 

@@ -7,8 +7,8 @@ import { disableAuto, enableAuto, instanceName, unitName } from '../engine/auto'
 import { pickDrive } from '../engine/backup'
 import { EngineError } from '../engine/errors'
 import { which } from '../engine/tools'
-import { readJobConfig } from '../helper/config'
-import { sleepHolder } from '../services/inhibit'
+import { readOwnedConfig } from '../config/owned'
+import { sleepHolder } from '../engine/sleep'
 import { ExecaRunner } from '../system/runner'
 import { runHeadless } from './headless'
 import { dropPrivileges, invokingUser, userDefaultPaths } from './invoker'
@@ -47,7 +47,7 @@ async function toggle(ctx: VerbContext, on: boolean): Promise<number> {
   const configPath = resolve(str(ctx.values.config) ?? defaults.configPath)
   const historyPath = resolve(str(ctx.values.history) ?? defaults.historyPath)
   // The user's own file (owned by them, not writable by others), read as the helper reads it.
-  const config = await readJobConfig(configPath, user.uid)
+  const config = await readOwnedConfig(configPath, user.uid)
   const drive = pickDrive(config, str(ctx.values.drive))
   const instance = instanceName(user.uid, drive.poolGuid)
   if (on) {

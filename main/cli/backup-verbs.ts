@@ -1,6 +1,6 @@
 // The everyday verbs: backup, eject, status, history.
 import { backup, pickDrive } from '../engine/backup'
-import { sleepHolder, withSleepHeld } from '../services/inhibit'
+import { sleepHolder, withSleepHeld } from '../engine/sleep'
 import { eject } from '../engine/eject'
 import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'

@@ -8,11 +8,11 @@ import type { Config, DriveConfig } from '../config/schema'
 import { AutoInstance, readInstance, type AutoPaths } from '../engine/auto'
 import { backup } from '../engine/backup'
 import { EngineError } from '../engine/errors'
-import type { RunEvent } from '../engine/events'
-import { readJobConfig } from '../helper/config'
-import { applyEvent, type RunRecord } from '../history/record'
+import type { RunEvent } from '../../shared/events'
+import { readOwnedConfig } from '../config/owned'
+import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { appendRun } from '../history/store'
-import { withSleepHeld, type HoldSleep } from '../services/inhibit'
+import { withSleepHeld, type HoldSleep } from '../engine/sleep'
 import { Notifier } from '../services/notifications'
 import { lookupUser, type UserEntry } from '../system/passwd'
 import type { Runner } from '../system/runner'
@@ -46,7 +46,7 @@ export async function runHeadless(instanceArg: string | undefined, io: Io, signa
   const inst = await readInstance(parsed.data, deps.paths)
   const user = await lookupUser(deps.runner, inst.uid)
   if (!user) throw new EngineError('user-unknown', `No user has uid ${inst.uid}; disable this rule with: sudo zfs-drive-backup auto disable --drive ${JSON.stringify(inst.drive)}`)
-  const config = await (deps.readConfig ?? readJobConfig)(inst.configPath, inst.uid)
+  const config = await (deps.readConfig ?? readOwnedConfig)(inst.configPath, inst.uid)
   const drive = config.drives.find((d) => d.poolGuid === inst.poolGuid)
   if (!drive) throw new EngineError('drive-unknown', `${inst.configPath} has no drive with pool GUID ${inst.poolGuid} any more.`, 'Disable backup on plug for it: sudo zfs-drive-backup auto disable --drive NAME')
   if (!drive.autoBackup) {

@@ -1,5 +1,7 @@
 // `zfs-drive-backup`: the engine from a terminal, for people who live in one and for scripts (--json
 // prints the same events the tray app receives). Runs as root (sudo/doas), like the guide's alias.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, defaultConfigPath, loadConfig } from '../config/load'
 import { emptyConfig } from '../config/schema'
@@ -11,7 +13,6 @@ import { infoVerbs } from './info-verbs'
 import { lifecycleVerbs } from './lifecycle-verbs'
 import { exitCodeFor } from './run-events'
 import { EXIT, type Io, type Verb } from './verb'
-import { version } from '../../package.json'
 
 export type { Io }
 
@@ -42,10 +43,23 @@ options for every command:
 ${COMMON_HELP}`
 }
 
+/** The app's package.json, a few folders up from this file (main/cli from source; out/main or one of its chunks built). */
+export function appVersion(): string {
+  for (const up of ['../..', '../../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown }
+      if (pkg.name === 'zfs-drive-backup' && typeof pkg.version === 'string') return pkg.version
+    } catch {
+      // not there
+    }
+  }
+  return 'unknown'
+}
+
 export async function main(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
   const name = argv[0]
   if (name === '--version' || name === 'version') {
-    io.out(`zfs-drive-backup ${version}\n`)
+    io.out(`zfs-drive-backup ${appVersion()}\n`)
     return EXIT.ok
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -9,10 +9,10 @@ import { eject } from '../engine/eject'
 import { restoreClose, restoreOpen } from '../engine/restore'
 import { scrub } from '../engine/scrub'
 import { verifyKey } from '../engine/verify-key'
-import type { Emit } from '../engine/events'
+import type { Emit } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
-import { withSleepHeld, type HoldSleep } from '../services/inhibit'
+import { withSleepHeld, type HoldSleep } from '../engine/sleep'
 import type { Job, JobVerb } from './job'
 
 export interface HelperContext<J extends Job = Job> {
@@ -26,7 +26,7 @@ export interface HelperContext<J extends Job = Job> {
   /** Aborted when stdin closes (the app cancelled or went away) or on SIGTERM/SIGINT/SIGHUP. */
   signal: AbortSignal
   lockPath?: string
-  /** Holds sleep off while a run writes to the drive (main/services/inhibit.ts); absent in tests. */
+  /** Holds sleep off while a run writes to the drive (main/engine/sleep.ts); absent in tests. */
   holdSleep?: HoldSleep
 }
 

@@ -4,7 +4,7 @@
 // the rule, the instance and the unit. Run `electron-vite build` first.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunRecord } from '../../main/history/schema'
+import { RunRecord } from '../../shared/run-record'
 import { plug, unplug, waitFor } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, writeRandom, type BackupDrive, type SourcePool } from './guest/pools'

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { COMMON_HELP, main, verbs } from '../../../main/cli/index'
 import { manPage } from '../../../main/cli/manpage'
-import { version } from '../../../package.json'
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
 
 const update = process.env.UPDATE_GENERATED === '1'
 

@@ -2,7 +2,7 @@
 // mode block) held while a run writes to a drive, released at the end whatever the outcome, and by the
 // kernel if the process dies. Where there is no logind (no systemd-inhibit, no system bus) the run goes
 // on without one: losing the lock must never cost the backup.
-import { which } from '../engine/tools'
+import { which } from './tools'
 import { CommandError, ExecaRunner, type Runner } from '../system/runner'
 import { systemdInhibitArgv } from '../system/inhibit'
 
