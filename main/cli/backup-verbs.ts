@@ -7,6 +7,7 @@ import { ExecaRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
 import { EXIT, type Verb } from './verb'
+import { jsonLine } from './json'
 
 const driveOption = { drive: { type: 'string' } } as const
 
@@ -46,7 +47,7 @@ export const backupVerbs: Record<string, Verb> = {
     async run(ctx) {
       const runs = await readRuns(ctx.historyPath, Number(ctx.values.n ?? 10), (msg) => ctx.io.err(`! ${msg}\n`))
       for (const r of runs) {
-        if (ctx.json) ctx.io.out(JSON.stringify(r) + '\n')
+        if (ctx.json) ctx.io.out(jsonLine('history', r))
         else ctx.io.out(`${r.startedAt} ${r.verb}${r.drive ? ` ${r.drive}` : ''}: ${r.outcome} in ${duration(r.durationMs / 1000)}${r.error ? ` — ${r.error.message}` : ''}\n`)
       }
       return EXIT.ok

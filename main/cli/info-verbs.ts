@@ -9,6 +9,7 @@ import { diffArgv, parseDiff } from '../system/zfs'
 import { duration } from './format'
 import { statusExitCode } from './status-exit'
 import { EXIT, type Verb } from './verb'
+import { jsonLine } from './json'
 
 const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Date.parse(iso)) / 1000)} ago` : 'never')
 
@@ -23,7 +24,7 @@ export const infoVerbs: Record<string, Verb> = {
       const checks = await runDoctor(new ExecaRunner(), ctx.config)
       for (const c of checks) {
         if (ctx.json) {
-          ctx.io.out(JSON.stringify(c) + '\n')
+          ctx.io.out(jsonLine('doctor', c))
           continue
         }
         ctx.io.out(`${c.ok ? '✓' : c.severity === 'error' ? '✗' : '!'} ${c.title}: ${c.detail}\n`)
@@ -52,7 +53,7 @@ export const infoVerbs: Record<string, Verb> = {
         const r = await readDriveStatus(runner, ctx.config, d, runs)
         reports.push(r)
         if (ctx.json) {
-          ctx.io.out(JSON.stringify(r) + '\n')
+          ctx.io.out(jsonLine('status', r))
           continue
         }
         ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? (r.lastBackupAt ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ' — due') : ''}\n`)
@@ -77,7 +78,7 @@ export const infoVerbs: Record<string, Verb> = {
       for (const t of timelines(both)) {
         const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive })).reverse()
         if (ctx.json) {
-          ctx.io.out(JSON.stringify({ source: t.source, target: t.target, driveNote: note, snapshots: rows }) + '\n')
+          ctx.io.out(jsonLine('snapshots', { source: t.source, target: t.target, driveNote: note, snapshots: rows }))
           continue
         }
         ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
@@ -101,7 +102,7 @@ export const infoVerbs: Record<string, Verb> = {
       }
       const r = await new ExecaRunner().run(diffArgv(a, b))
       const entries = parseDiff(r.stdout)
-      if (ctx.json) for (const e of entries) ctx.io.out(JSON.stringify(e) + '\n')
+      if (ctx.json) for (const e of entries) ctx.io.out(jsonLine('diff', e))
       else {
         const words = { '+': 'added', '-': 'removed', M: 'modified', R: 'renamed' } as const
         for (const e of entries) ctx.io.out(`${e.change} ${words[e.change].padEnd(8)} ${JSON.stringify(e.path)}${e.newPath ? ` → ${JSON.stringify(e.newPath)}` : ''}\n`)

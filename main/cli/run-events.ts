@@ -6,6 +6,7 @@ import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { appendRun } from '../history/store'
 import { formatEvent, progressLine } from './format'
 import { EXIT, type Io } from './verb'
+import { jsonLine } from './json'
 
 export function exitCodeFor(outcome: Outcome, errorCode: string | null): number {
   if (outcome === 'succeeded') return EXIT.ok
@@ -26,7 +27,7 @@ export async function runWithEvents(io: Io, json: boolean, historyPath: string |
     record = applyEvent(record, e)
     tap?.(e)
     if (e.type === 'error') errorCode ??= e.code
-    if (json) return io.out(JSON.stringify(e) + '\n')
+    if (json) return io.out(jsonLine('events', e))
     if (e.type === 'progress') {
       // A terminal gets one redrawn line; a log file gets a line every 5 s.
       if (io.isTty) io.out(`\r\x1b[K${progressLine(e)}`)
