@@ -18,6 +18,7 @@ import { fileAutostart, HIDDEN_FLAG } from './app/autostart'
 import { desktopHandlers } from './app/desktop'
 import { noTrayHint, openWindowAtStart } from './app/first-launch'
 import { hasTrayHost } from './services/tray-host'
+import { feedPath, followFeed } from './services/headless-feed'
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
@@ -65,6 +66,7 @@ if (!app.requestSingleInstanceLock()) {
       startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
       notifier,
       openWindow,
+      followHeadless: (onEvent) => followFeed(feedPath(process.getuid?.() ?? 0), onEvent),
       chooseFolder: async () => {
         const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] })
         return r.canceled ? null : (r.filePaths[0] ?? null)

@@ -68,6 +68,8 @@ export interface CoordinatorDeps {
   /** Verbs the helper can run (main/index.ts passes the helper's dispatch table). */
   availableVerbs: readonly JobVerb[]
   log?: (message: string) => void
+  /** The backup-on-plug service's live events (main/services/headless-feed.ts); returns a stop function. */
+  followHeadless?: (onEvent: (e: RunEvent) => void) => () => void
 }
 
 export interface AppService extends Omit<Handlers, DesktopChannel> {
@@ -97,6 +99,8 @@ interface ActiveRun {
   lastBytes: number
   stallTimer: unknown
   cancelRequested: boolean
+  /** Run by the backup-on-plug service: shown here, recorded and notified by the service. */
+  headless?: boolean
 }
 
 const VERB_TITLE: Record<JobVerb, string> = {
@@ -117,6 +121,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   let run: ActiveRun | null = null
   let lastRun: RunRecord | null = null
   let dailyTimer: unknown = null
+  let stopFeed: (() => void) | null = null
   let disposed = false
   const presence = new Map<string, DrivePresence>()
   const holders = new Map<string, Holders>()
@@ -430,6 +435,27 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     changed()
   }
 
+  /** The backup-on-plug service's run, followed from its feed: shown like one of ours, but not cancellable. */
+  function onHeadlessEvent(e: RunEvent): void {
+    if (e.type === 'run-started' && !run) {
+      const job = { verb: 'backup', configPath: deps.configPath, drive: e.drive ?? '' } as Job
+      run = { job, status: { id: e.runId, verb: e.verb, drive: e.drive, steps: [], stepIndex: 0, command: null, progress: null, stalled: false, startedAt: e.at, cancellable: false },
+        record: null, handle: null, startedAt: timers.now(), firstError: null, lastBytes: 0, stallTimer: null, cancelRequested: false, headless: true }
+      lastRun = null
+    }
+    const a = run
+    if (!a?.headless) return
+    onEvent(a, e)
+    if (e.type !== 'run-finished') return
+    clearStall(a)
+    run = null
+    if (a.record) {
+      lastRun = { ...a.record, headless: true }
+      history.unshift(lastRun)
+    }
+    void refreshSnapshots().then(changed)
+  }
+
   /** A backup on plug that failed with nobody to tell: said now, once (main/app/missed-runs.ts). */
   async function reportMissed(): Promise<void> {
     try {
@@ -542,11 +568,13 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       checkStale()
       scheduleDaily()
       await reportMissed()
+      stopFeed = deps.followHeadless?.(onHeadlessEvent) ?? null
       changed()
     },
 
     async dispose() {
       disposed = true
+      stopFeed?.()
       if (dailyTimer !== null) timers.clearTimeout(dailyTimer)
       run?.handle?.cancel()
       stateOut.dispose()

@@ -13,6 +13,7 @@ import { readOwnedConfig } from '../config/owned'
 import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { appendRun } from '../history/store'
 import { withSleepHeld, type HoldSleep } from '../engine/sleep'
+import { FEED_DIR, feedPath } from '../services/headless-feed'
 import { Notifier } from '../services/notifications'
 import { lookupUser, type UserEntry } from '../system/passwd'
 import type { Runner } from '../system/runner'
@@ -20,10 +21,6 @@ import { dropPrivileges } from './invoker'
 import { runWithEvents } from './run-events'
 import { EXIT, type Io } from './verb'
 
-// Not the run lock's directory (root-only): the feed's user must be able to reach their file.
-export const LIVE_DIR = '/run/zfs-drive-backup-feed'
-/** The run's events as JSON lines, readable by its user only: a tray app that is running shows the run. */
-export const liveFeedPath = (uid: number): string => `${LIVE_DIR}/headless-${uid}.jsonl`
 
 export interface HeadlessDeps {
   runner: Runner
@@ -107,9 +104,9 @@ async function notifySession(user: UserEntry, drive: string, failedReason: strin
 
 function openLiveFeed(uid: number): ((e: RunEvent) => void) | null {
   try {
-    mkdirSync(LIVE_DIR, { recursive: true, mode: 0o755 })
-    const fd = openSync(liveFeedPath(uid), 'w', 0o600)
-    chownSync(liveFeedPath(uid), uid, -1)
+    mkdirSync(FEED_DIR, { recursive: true, mode: 0o755 })
+    const fd = openSync(feedPath(uid), 'w', 0o600)
+    chownSync(feedPath(uid), uid, -1)
     return (e) => {
       try {
         writeSync(fd, JSON.stringify(e) + '\n')

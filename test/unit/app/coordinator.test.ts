@@ -298,3 +298,28 @@ describe('a headless run that failed while nobody was there', () => {
     await again.c.dispose()
   })
 })
+
+describe('the backup-on-plug service\'s run, as the tray app shows it', () => {
+  it('follows its events like a run of its own (not cancellable), records no second history entry, notifies nothing itself', async () => {
+    let push: (e: import('../../../shared/events').RunEvent) => void = () => undefined
+    const t = setup({ followHeadless: (onEvent) => ((push = onEvent), () => undefined) })
+    await t.c.start()
+    const events = backupEvents()
+    push(events[0]!)
+    expect(t.c.state().run).toMatchObject({ verb: 'backup', drive: 'T7', cancellable: false })
+    expect(await t.c['backup:start']({ drive: 'T7' })).toMatchObject({ accepted: false, reason: expect.stringMatching(/in progress/) })
+    const lastProgress = events.findLastIndex((e) => e.type === 'progress')
+    for (const e of events.slice(1, lastProgress + 1)) push(e)
+    expect(t.c.state().run?.progress).toMatchObject({ bytes: 100, totalBytes: 100 })
+    for (const e of events.slice(lastProgress + 1, -1)) push(e)
+    expect(drive(t.c).presence).toBe('poweredOff')
+    push(events.at(-1)!)
+    await flush()
+    expect(t.c.state().run).toBeNull()
+    expect(t.c.state().lastRun).toMatchObject({ outcome: 'succeeded', headless: true })
+    expect(drive(t.c).lastBackupAt).not.toBeNull()
+    expect(t.launcher.runs).toHaveLength(0)
+    expect(t.notifier.backupDone).not.toHaveBeenCalled()
+    expect(() => readFileSync(t.files.historyPath, 'utf8')).toThrow()
+  })
+})
