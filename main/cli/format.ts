@@ -40,6 +40,9 @@ export function formatEvent(e: RunEvent, titles: Map<string, string>): string | 
     case 'drive-recorded':
       return `  ✓ drive "${e.drive.name}" (pool ${e.drive.pool}, GUID ${e.drive.poolGuid}) recorded`
     case 'progress':
+    // The scrub's result lines are info lines already; the pool's state shows in the step that changed it.
+    case 'scrub-result':
+    case 'pool-state':
       return null
   }
 }
