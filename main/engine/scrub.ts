@@ -9,13 +9,14 @@ import type { Config, DriveConfig } from '../config/schema'
 import type { RunRecord } from '../../shared/run-record'
 import type { Runner } from '../system/runner'
 import { parseStatusErrors, parseStatusJson, scrubArgv, statusJsonArgv, statusVerboseArgv, vdevErrorTotals, type ErrorsSection, type PoolStatus, type ScanStats, type VdevStatus } from '../system/zpool'
-import { pickDrive } from './backup'
+import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
 import type { Progress, ScrubSummary } from '../../shared/events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep, IMPORTED_BEFORE } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
-import { exportDrivePool, importDrivePool, isImported } from './pool'
+import { importDrivePool } from './pool'
 
 // ---------------------------------------------------------------- pure parts
 
@@ -151,7 +152,7 @@ const preflight: Step<ScrubState> = {
   title: 'Check',
   async run(_ctx, s) {
     s.lock = acquireLock(s.lockPath, `scrub of ${s.drive.name}`)
-    if (process.getuid?.() !== 0) throw new EngineError('not-root', 'A scrub imports the pool, which needs root.', 'Run it with sudo or doas.')
+    requireRoot('A scrub imports the pool')
   },
 }
 
@@ -232,19 +233,10 @@ const result: Step<ScrubState> = {
   },
 }
 
-const exportPool: Step<ScrubState> = {
-  id: 'export',
-  title: 'Export the pool',
-  always: true,
-  async run(ctx, s) {
-    return releasingLock(s, async () => {
-      if (!s.importedByUs) return { skipped: 'it was imported before; left as it was' }
-      if (!s.finished && !s.wait) return { skipped: 'the scrub is running' }
-      if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
-      await exportDrivePool(ctx, s.drive)
-    })
-  },
-}
+const exportPool = exportStep<ScrubState>({
+  skip: (s) => (!s.importedByUs ? IMPORTED_BEFORE : !s.finished && !s.wait ? 'the scrub is running' : null),
+  drive: (s) => s.drive,
+})
 
 export const scrubSteps: Step<ScrubState>[] = [preflight, importPool, start, watch, result, exportPool]
 
