@@ -2,7 +2,7 @@
 // and how it is built from the run's events alone. The CLI, the helper's stream and the tray app all
 // produce the same record, and it holds exactly what the events said (so never a secret).
 import { z } from 'zod'
-import { Verb, type RunEvent } from './events'
+import { ScrubSummary, Verb, type RunEvent } from './events'
 
 export const StepRecord = z.object({
   id: z.string(),
@@ -32,6 +32,8 @@ export const RunRecord = z.object({
   headless: z.boolean().optional(),
   /** For a headless run: whether its done/failed notification reached a desktop session. */
   notified: z.boolean().optional(),
+  /** A scrub's result, when the run finished one. */
+  scrub: ScrubSummary.optional(),
 })
 export type RunRecord = z.infer<typeof RunRecord>
 
@@ -66,6 +68,11 @@ export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null
     case 'replicated':
       rec.replicated.push({ source: e.source, target: e.target, snapshot: e.snapshot, guid: e.guid })
       break
+    case 'scrub-result': {
+      const { type: _type, ...summary } = e
+      rec.scrub = summary
+      break
+    }
     case 'warning':
       rec.warnings.push({ code: e.code, message: e.message })
       break

@@ -1,5 +1,6 @@
 // The everyday verbs: backup, eject, status, history.
-import { backup, pickDrive } from '../engine/backup'
+import { backup } from '../engine/backup'
+import { pickDrive } from '../engine/preflight'
 import { sleepHolder, withSleepHeld } from '../engine/sleep'
 import { eject } from '../engine/eject'
 import { readRuns } from '../history/store'
