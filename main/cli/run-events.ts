@@ -5,7 +5,7 @@ import type { Outcome } from '../engine/pipeline'
 import { foldRun, type RunFold } from '../../shared/run-fold'
 import { appendRun } from '../history/store'
 import { formatEvent, progressLine } from './format'
-import { EXIT, type Io } from './verb'
+import { EXIT, type Io } from './command'
 
 export function exitCodeFor(outcome: Outcome, errorCode: string | null): number {
   if (outcome === 'succeeded') return EXIT.ok
