@@ -12,7 +12,7 @@ import { sleepHolder } from '../engine/sleep'
 import { ExecaRunner } from '../system/runner'
 import { runHeadless } from './headless'
 import { dropPrivileges, invokingUser, userDefaultPaths } from './invoker'
-import { EXIT, type Verb, type VerbContext } from './verb'
+import { EXIT, type CliCommand, type VerbContext } from './command'
 
 /** The fixed PATH the service runs with (NixOS tools included), like the helper's. */
 export const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin'
@@ -70,7 +70,7 @@ async function toggle(ctx: VerbContext, on: boolean): Promise<number> {
   return EXIT.ok
 }
 
-export const autoVerbs: Record<string, Verb> = {
+export const autoVerbs: Record<string, CliCommand> = {
   auto: {
     summary: 'back up on plug with no app running: enable or disable it for a drive (root)',
     usage: `auto enable|disable --drive NAME [--config PATH] [--history PATH]

@@ -19,7 +19,7 @@ import { lookupUser, type UserEntry } from '../system/passwd'
 import type { Runner } from '../system/runner'
 import { dropPrivileges } from './invoker'
 import { runWithEvents } from './run-events'
-import { EXIT, type Io } from './verb'
+import { EXIT, type Io } from './command'
 
 
 export interface HeadlessDeps {

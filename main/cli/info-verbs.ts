@@ -8,7 +8,7 @@ import { ExecaRunner } from '../system/runner'
 import { diffArgv, parseDiff } from '../system/zfs'
 import { duration } from './format'
 import { statusExitCode } from './status-exit'
-import { EXIT, type Verb } from './verb'
+import { EXIT, type CliCommand } from './command'
 import { jsonLine } from './json'
 
 const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Date.parse(iso)) / 1000)} ago` : 'never')
@@ -16,7 +16,7 @@ const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Da
 const unreadNote = (drive: string, why: DriveUnread): string =>
   why === 'not-connected' ? `drive "${drive}" is not connected` : 'the drive is connected but not imported; run as root to read it'
 
-export const infoVerbs: Record<string, Verb> = {
+export const infoVerbs: Record<string, CliCommand> = {
   doctor: {
     summary: 'check every prerequisite and show how to fix what fails (Debian and NixOS)',
     usage: 'doctor',

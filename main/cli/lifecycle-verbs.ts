@@ -12,7 +12,7 @@ import { ExecaRunner } from '../system/runner'
 import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
 import { defaultSecretReader } from './secret'
-import { EXIT, type Verb, type VerbContext } from './verb'
+import { EXIT, type CliCommand, type VerbContext } from './command'
 import { jsonLine } from './json'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -20,7 +20,7 @@ const driveName = (ctx: VerbContext): { driveName?: string } => (str(ctx.values.
 const reader = (ctx: VerbContext) => ctx.io.readSecret ?? defaultSecretReader()
 const ask = (ctx: VerbContext) => (dataset: string) => reader(ctx)(`Passphrase for ${dataset}: `)
 
-export const lifecycleVerbs: Record<string, Verb> = {
+export const lifecycleVerbs: Record<string, CliCommand> = {
   disks: {
     summary: 'disks a backup drive could be set up on (USB first), and why the others cannot',
     usage: 'disks [--json]',

@@ -1,6 +1,6 @@
 // zfs-drive-backup(1), generated from the verb tables so it cannot drift from --help
 // (`npm run man` writes build/linux/zfs-drive-backup.1; a unit test checks the committed one is current).
-import type { Verb } from './verb'
+import type { CliCommand } from './command'
 
 const EXIT_MEANING: [number, string][] = [
   [0, 'success; for status: every drive was backed up within staleAfterDays'],
@@ -23,7 +23,7 @@ function roff(text: string): string {
     .join('\n')
 }
 
-export function manPage(verbs: Record<string, Verb>, commonHelp: string, version: string): string {
+export function manPage(verbs: Record<string, CliCommand>, commonHelp: string, version: string): string {
   const out: string[] = [
     `.TH ZFS\\-DRIVE\\-BACKUP 1 "" "zfs-drive-backup ${roff(version)}" "User Commands"`,
     '.SH NAME',
