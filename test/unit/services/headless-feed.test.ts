@@ -10,7 +10,7 @@ import type { RunEvent } from '../../../shared/events'
 const started = (id: string): RunEvent => ({ type: 'run-started', runId: id, verb: 'backup', drive: 'T7', steps: [], at: new Date().toISOString() })
 
 async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 20_000
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out')
     await new Promise((r) => setTimeout(r, 20))
@@ -18,7 +18,7 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe('the headless feed', () => {
-  it('reports the events of runs that start after it looks, and nothing that is not an event', async () => {
+  it('reports the events of runs that start after it looks, and nothing that is not an event', { timeout: 30_000 }, async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'zdb-feed-')), 'headless-1000.jsonl')
     writeFileSync(path, JSON.stringify(started('old')) + '\n')
     const seen: RunEvent[] = []
