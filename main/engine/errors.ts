@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'busy-another-run'
   | 'tool-missing'
   | 'syncoid-too-old'
+  | 'syncoid-unsafe-name'
+  | 'target-outside-drive'
   | 'source-missing'
   | 'source-unencrypted'
   | 'no-source-snapshots'
