@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { divergedSnapshots, newestCommon, prunedOnSource } from '../../../main/engine/plan'
-import type { SnapshotInfo } from '../../../main/system/zfs'
+import type { DatasetProperties, SnapshotInfo } from '../../../main/system/zfs'
 
 let txg = 100
 const snap = (ds: string, name: string, guid: string): SnapshotInfo => ({ name: `${ds}@${name}`, dataset: ds, snapshot: name, guid, createtxg: String(txg++), creation: txg })
@@ -39,7 +39,7 @@ describe('what a backup keeps and removes on the drive', () => {
 
 describe('the native plan, as syncoid --no-sync-snap --no-rollback would send it', () => {
   const listed = (ds: string, names: [string, string][]) => names.map(([n, g], i) => ({ name: `${ds}@${n}`, dataset: ds, snapshot: n, guid: g, createtxg: String(10 + i) }))
-  const props = (over: Record<string, string> = {}) => ({ name: 'x', encryption: 'aes-256-gcm', encrypted: true, keystatus: 'unavailable' as const, keylocation: 'prompt', encryptionroot: 'x', readonly: true, snapdir: 'hidden', mountpoint: 'none', canmount: 'on' as const, mounted: false, receiveResumeToken: null, raw: {}, ...over })
+  const props = (over: Record<string, unknown> = {}): DatasetProperties => ({ name: 'x', encryption: 'aes-256-gcm', encrypted: true, keystatus: 'unavailable', keylocation: 'prompt', encryptionroot: 'x', readonly: true, snapdir: 'hidden', mountpoint: 'none', canmount: 'on', mounted: false, receiveResumeToken: null, raw: {}, ...over })
   const sides = (src: [string, string][], tgt: [string, string][] | null, tgtProps = props()) => ({
     listings: new Map([
       ['rpool/home', { exists: true, snapshots: listed('rpool/home', src), bookmarks: [] }],
