@@ -34,8 +34,13 @@ export class ProgressMeter {
 
   /** The current segment's size, once its send announced it. */
   setEstimate(bytes: number): void {
-    const list = this.estimateList
-    if (Array.isArray(this.estimates)) list[this.segment] = bytes
+    this.setEstimateAt(this.segment, bytes)
+  }
+
+  /** A later segment's size (from a dry run); ignored once that segment has begun. */
+  setEstimateAt(segment: number, bytes: number, onlyIfPending = false): void {
+    if (!Array.isArray(this.estimates) || segment < this.segment || (onlyIfPending && segment === this.segment)) return
+    this.estimates[segment] = bytes
     this.tick()
   }
 
