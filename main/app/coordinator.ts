@@ -6,25 +6,24 @@
 // timers are one-shots: the "stalled" mark 5 s after the last moved byte, the outbound rate limits, and
 // a daily re-check for the "no backup for N days" reminder.
 import { randomUUID } from 'node:crypto'
-import type { AppState, DrivePresence, DriveStatus, RunStatus, SourceCandidate, DoctorCheck, Accepted } from '../../preload/contract'
-import { RunRecord as RunRecordSchema } from '../../preload/contract'
+import type { AppState, DrivePresence, DriveStatus, RunStatus, DoctorCheck, Accepted } from '../../shared/wire'
+import { RunRecord as RunRecordSchema } from '../../shared/run-record'
 import { ConfigError, loadConfig, saveConfig } from '../config/load'
 import { emptyConfig, type Config, type DriveConfig } from '../config/schema'
-import type { RunEvent } from '../engine/events'
+import type { RunEvent } from '../../shared/events'
 import { runDoctor } from '../engine/doctor'
 import { listDiskCandidates } from '../engine/disks'
 import { openTargets, restoreFile } from '../engine/restore'
-import { lastScrub, scrubDue } from '../engine/scrub'
+import { driveStatus as engineDriveStatus, importedDrives, lastBackupAt, readSourceSnapshots, readTargetSnapshots, snapshotSummary, lastVerified } from '../engine/drive-status'
+import { readDriveSnapshots, timelines } from '../engine/snapshots'
+import { listSourceCandidates } from '../engine/sources'
 import { recordDrive } from '../engine/setup'
 import { which } from '../engine/tools'
-import { availableVerbs as helperVerbs } from '../helper/dispatch'
 import type { Job, JobVerb } from '../helper/job'
-import { applyEvent, type RunRecord } from '../history/record'
+import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { appendRun, readRuns } from '../history/store'
 import type { Runner } from '../system/runner'
-import { diffArgv, listSnapshots, parseDiff, type SnapshotInfo } from '../system/zfs'
-import { listPools } from '../system/zpool'
-import { parseTabular } from '../system/tabular'
+import { diffArgv, parseDiff, type SnapshotInfo } from '../system/zfs'
 import type { Handlers } from './ipc'
 import type { LaunchError, LaunchResult, Launcher, RunHandle } from './privileged'
 import { Coalescer, ProgressThrottle, realTimers, type TimerApi } from './throttle'
@@ -65,8 +64,8 @@ export interface CoordinatorDeps {
   openWindow?: () => void
   chooseFolder?: () => Promise<string | null>
   timers?: TimerApi
-  /** Verbs the helper can run; defaults to the helper's dispatch table. */
-  availableVerbs?: readonly JobVerb[]
+  /** Verbs the helper can run (main/index.ts passes the helper's dispatch table). */
+  availableVerbs: readonly JobVerb[]
   log?: (message: string) => void
 }
 
@@ -107,7 +106,7 @@ const VERB_TITLE: Record<JobVerb, string> = {
 export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const timers = deps.timers ?? realTimers
   const log = deps.log ?? ((m: string) => console.warn(m))
-  const available = new Set<JobVerb>(deps.availableVerbs ?? helperVerbs())
+  const available = new Set<JobVerb>(deps.availableVerbs)
   const iso = (ms = timers.now()): string => new Date(ms).toISOString()
 
   let config: Config = emptyConfig()
@@ -120,7 +119,9 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   let disposed = false
   const presence = new Map<string, DrivePresence>()
   const holders = new Map<string, Holders>()
-  const sourceSnapshots = new Map<string, SnapshotInfo[]>()
+  let sourceSnapshots = new Map<string, SnapshotInfo[]>()
+  /** The snapshots on each imported drive, per target (read when the pool is imported). */
+  const driveSnapshots = new Map<string, Map<string, SnapshotInfo[]>>()
   const staleNotifiedAt = new Map<string, number>()
   /** Set while a drive is open for restore (restore-open succeeded, restore-close not yet). */
   let restore: { drive: string; snapshotDir: string } | null = null
@@ -134,20 +135,6 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   }
 
   // ---- state ---------------------------------------------------------------------------------------
-
-  function lastSuccessAt(drive: string, verb: 'backup'): string | null {
-    const r = history.find((h) => h.verb === verb && h.drive === drive && h.outcome === 'succeeded')
-    return r ? (r.finishedAt ?? r.startedAt) : null
-  }
-
-  function driveNewest(drive: DriveConfig): string | null {
-    for (const h of history) {
-      if (h.drive !== drive.name) continue
-      const rep = h.replicated?.[0]
-      if (rep) return rep.snapshot
-    }
-    return null
-  }
 
   function canBackUp(d: DriveConfig, p: DrivePresence): { ok: boolean; reason?: string } {
     if (run) return { ok: false, reason: `${VERB_TITLE[run.job.verb]}${run.status.drive ? ` (${run.status.drive})` : ''} is in progress.` }
@@ -167,29 +154,18 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   function driveStatus(d: DriveConfig): DriveStatus {
     const p = presence.get(d.name) ?? 'absent'
-    const lastBackupAt = lastSuccessAt(d.name, 'backup')
-    const now = timers.now()
-    // A drive never backed up says "never"; "no backup for N days" is for one that fell behind.
-    const stale = lastBackupAt !== null && now - Date.parse(lastBackupAt) > config.staleAfterDays * DAY_MS
-    const scrubbed = lastScrub(history, d.name)
-    const src = Object.keys(d.targets)[0]
-    const snaps = src ? sourceSnapshots.get(src) : undefined
-    const newestOnDrive = driveNewest(d)
-    let missing: number | null = null
-    if (snaps && newestOnDrive) {
-      const i = snaps.findIndex((s) => s.snapshot === newestOnDrive)
-      missing = i < 0 ? null : snaps.length - 1 - i
-    } else if (snaps && !newestOnDrive && lastBackupAt === null) missing = snaps.length
+    const facts = { source: sourceSnapshots, drive: p === 'imported' ? (driveSnapshots.get(d.name) ?? null) : null }
+    const r = engineDriveStatus(config, d, history, facts, timers.now())
     return {
       name: d.name,
       pool: d.pool,
       presence: p,
-      lastBackupAt,
-      stale,
+      lastBackupAt: r.lastBackupAt,
+      stale: r.stale,
       staleAfterDays: config.staleAfterDays,
-      lastScrub: scrubbed,
-      scrubDue: scrubDue(scrubbed, config.scrubEveryDays, now),
-      snapshots: { sourceNewest: snaps?.at(-1)?.snapshot ?? null, driveNewest: newestOnDrive, missingOnDrive: missing },
+      lastScrub: r.lastScrub,
+      scrubDue: r.scrubDue,
+      snapshots: snapshotSummary(r),
       busyHolders: holders.get(d.name) ?? null,
       canBackUp: canBackUp(d, p),
       canEject: canEject(d, p),
@@ -394,9 +370,9 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   async function refreshImported(): Promise<void> {
     try {
-      const pools = await listPools(deps.runner)
+      const imported = await importedDrives(deps.runner, config.drives)
       for (const d of config.drives) {
-        if (pools.some((p) => p.guid === d.poolGuid)) presence.set(d.name, 'imported')
+        if (imported.has(d.name)) presence.set(d.name, 'imported')
         else if (presence.get(d.name) === 'imported' && !(run && run.status.drive === d.name)) presence.set(d.name, 'connected')
       }
     } catch (err) {
@@ -404,13 +380,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     }
   }
 
+  /** Source snapshots, and the drive's side of every imported drive (zfs list works unprivileged). */
   async function refreshSnapshots(): Promise<void> {
-    for (const s of config.sources) {
-      try {
-        sourceSnapshots.set(s.dataset, await listSnapshots(deps.runner, s.dataset))
-      } catch {
-        sourceSnapshots.delete(s.dataset)
-      }
+    sourceSnapshots = await readSourceSnapshots(deps.runner, config.sources.map((s) => s.dataset))
+    driveSnapshots.clear()
+    for (const d of config.drives) {
+      if (presence.get(d.name) !== 'imported') continue
+      const byTarget = await readTargetSnapshots(deps.runner, d).catch(() => null)
+      if (byTarget) driveSnapshots.set(d.name, byTarget)
     }
   }
 
@@ -451,7 +428,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     if (!deps.notifier) return
     const now = timers.now()
     for (const d of config.drives) {
-      const at = lastSuccessAt(d.name, 'backup')
+      const at = lastBackupAt(history, d.name)
       if (!at) continue
       const days = Math.floor((now - Date.parse(at)) / DAY_MS)
       if (days <= config.staleAfterDays) continue
@@ -605,20 +582,13 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     'snapshots:list': async ({ drive }) => {
       const d = config.drives.find((x) => x.name === drive)
       if (!d) throw new Error(`No drive named “${drive}” is configured.`)
-      const source: { name: string; createdAt: string; guid: string }[] = []
-      for (const ds of Object.keys(d.targets)) {
-        for (const s of await listSnapshots(deps.runner, ds)) source.push({ name: s.name, createdAt: new Date(s.creation * 1000).toISOString(), guid: s.guid })
-      }
       // Readable without root whenever the pool is imported (e.g. while a restore is open).
-      if ((await listPools(deps.runner).catch(() => [])).some((p) => p.guid === d.poolGuid)) {
-        const onDrive: { name: string; createdAt: string; guid: string }[] = []
-        for (const target of Object.values(d.targets)) {
-          for (const s of await listSnapshots(deps.runner, target).catch(() => [])) onDrive.push({ name: s.name, createdAt: new Date(s.creation * 1000).toISOString(), guid: s.guid })
-        }
-        return { source, drive: onDrive }
-      }
-      const newest = driveNewest(d)
-      return { source, drive: null, driveNote: newest ? `The drive held @${newest} after the last backup; reading it needs the drive imported (root).` : 'Reading the drive’s snapshots needs the drive imported (root).' }
+      const both = await readDriveSnapshots(deps.runner, d, { importReadOnly: false })
+      const row = (s: SnapshotInfo) => ({ name: s.name, createdAt: new Date(s.creation * 1000).toISOString(), guid: s.guid })
+      const source = both.pairs.flatMap((p) => p.sourceSnapshots.map(row))
+      if (!both.unread) return { source, drive: both.pairs.flatMap((p) => (p.driveSnapshots ?? []).map(row)), timelines: timelines(both) }
+      const newest = Object.values(d.targets).map((t) => lastVerified(history, d.name, t)).find((v) => v !== null)
+      return { source, drive: null, timelines: timelines(both), driveNote: newest ? `The drive held @${newest.snapshot} after the last backup; reading it needs the drive imported (root).` : 'Reading the drive’s snapshots needs the drive imported (root).' }
     },
     'diff:get': async ({ dataset, from, to }) => {
       const full = (s: string): string => (s.includes('@') ? s : `${dataset}@${s}`)
@@ -633,7 +603,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
         c.byId ? [{ byId: c.byId, model: c.model, serial: c.serial, sizeBytes: c.sizeBytes, transport: c.transport, eligible: c.eligible, ...(c.reason ? { reason: c.reason } : {}) }] : [],
       ),
     'doctor:get': async () => doctor(),
-    'sources:list': async () => listSources(),
+    'sources:list': async () => listSourceCandidates(deps.runner, config),
     'sources:set': async ({ datasets, allowUnencrypted }) => {
       const allow = new Set(allowUnencrypted ?? [])
       try {
@@ -649,20 +619,6 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       }
     },
     'folder:choose': async () => (deps.chooseFolder ? deps.chooseFolder() : null),
-  }
-
-  async function listSources(): Promise<SourceCandidate[]> {
-    const fs = await deps.runner.run(['zfs', 'list', '-Hp', '-o', 'name,encryption,encryptionroot', '-t', 'filesystem'])
-    const snaps = await deps.runner.run(['zfs', 'list', '-Hp', '-o', 'name', '-t', 'snapshot'], { allowFailure: true })
-    const counts = new Map<string, number>()
-    for (const [name] of parseTabular(snaps.stdout)) {
-      const ds = name?.split('@')[0]
-      if (ds) counts.set(ds, (counts.get(ds) ?? 0) + 1)
-    }
-    const drivePools = new Set(config.drives.map((d) => d.pool))
-    return parseTabular(fs.stdout)
-      .filter(([name]) => name && !drivePools.has(name.split('/')[0]!))
-      .map(([name, encryption, root]) => ({ dataset: name!, encrypted: !!encryption && encryption !== 'off', encryptionRoot: root && root !== '-' ? root : null, snapshots: counts.get(name!) ?? 0 }))
   }
 
   async function doctor(): Promise<DoctorCheck[]> {

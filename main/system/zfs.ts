@@ -118,6 +118,40 @@ export async function listForReplication(runner: Runner, datasets: readonly stri
   return parseReplicationListing(r.stdout, datasets, missing)
 }
 
+const FILESYSTEM_COLUMNS = ['name', 'encryption', 'encryptionroot'] as const
+
+/** Every filesystem on the system with its encryption, for choosing what to back up. */
+export function listFilesystemsArgv(): string[] {
+  return ['zfs', 'list', '-Hp', '-t', 'filesystem', '-o', FILESYSTEM_COLUMNS.join(',')]
+}
+
+export interface FilesystemInfo {
+  name: string
+  /** 'off' for a plain dataset, else the cipher ('aes-256-gcm'). */
+  encryption: string
+  /** null for a plain dataset. */
+  encryptionRoot: string | null
+}
+
+export function parseFilesystemList(stdout: string): FilesystemInfo[] {
+  return parseColumns(stdout, FILESYSTEM_COLUMNS, 'zfs list -t filesystem').map((r) => ({ name: r.name, encryption: r.encryption, encryptionRoot: dashToNull(r.encryptionroot) }))
+}
+
+/** Every snapshot's name on the system (to count them per dataset). */
+export function listAllSnapshotsArgv(): string[] {
+  return ['zfs', 'list', '-Hp', '-t', 'snapshot', '-o', 'name']
+}
+
+/** Snapshot counts per dataset from `zfs list -Hp -t snapshot -o name`. */
+export function countSnapshots(stdout: string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const [name] of parseTabular(stdout)) {
+    const ds = name?.split('@')[0]
+    if (ds) counts.set(ds, (counts.get(ds) ?? 0) + 1)
+  }
+  return counts
+}
+
 /** The properties the app reads about a source or target dataset. */
 export const DATASET_PROPERTIES = [
   'encryption',
