@@ -16,7 +16,7 @@ import { configFor, makeBackupDrive, makeSource, snap, writeRandom } from '../te
 import { sh } from '../test/vm/guest/sh'
 
 const cli = join(process.cwd(), 'out/main/cli.js')
-const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 3))
+const REPS = Math.max(3, Number(process.env.BENCH_REPS || 3))
 const results: Record<string, unknown> = { date: new Date().toISOString(), reps: REPS }
 const log = (line: string) => console.log(line)
 const median = (xs: number[]): number => {
@@ -192,7 +192,7 @@ async function wholeRun(): Promise<void> {
 }
 
 /** (c): a no-op with many snapshots on both sides, both pools imported: the CLI's run vs bare syncoid. */
-async function noop(count = Number(process.env.BENCH_SNAPSHOTS ?? 2000)): Promise<void> {
+async function noop(count = Number(process.env.BENCH_SNAPSHOTS || 2000)): Promise<void> {
   const src = await makeSource('benchmany', { sizeMb: 1024 })
   writeRandom(src, 'seed.bin', 1)
   await snap(src)
@@ -225,7 +225,7 @@ async function noop(count = Number(process.env.BENCH_SNAPSHOTS ?? 2000)): Promis
 }
 
 /** (e): peak RSS of each process of a run through a big send, against the same through a small one (flat?). */
-async function memory(bigMb = Number(process.env.BENCH_BIG_MB ?? 1000)): Promise<void> {
+async function memory(bigMb = Number(process.env.BENCH_BIG_MB || 1000)): Promise<void> {
   const src = await makeSource('benchbig', { sizeMb: bigMb + 1024 })
   writeRandom(src, 'small.bin', 50)
   await snap(src)
