@@ -407,3 +407,20 @@ export function parseDiff(stdout: string): DiffEntry[] {
     return entry
   })
 }
+
+/** Why a zfs diff failed: without the delegated "diff" permission zfs says "permission denied". */
+export class ZfsDiffError extends CommandError {
+  readonly reason: 'no-permission' | 'failed'
+  constructor(argv: readonly string[], exitCode: number | null, stderr: string) {
+    super(argv, exitCode, stderr)
+    this.reason = /permission denied|must be root|permission/i.test(stderr) ? 'no-permission' : 'failed'
+  }
+}
+
+/** What changed from one snapshot to another (or to the live dataset). Throws ZfsDiffError. */
+export async function diffSnapshots(runner: Runner, from: string, to: string, timeoutMs?: number): Promise<DiffEntry[]> {
+  const argv = diffArgv(from, to)
+  const r = await runner.run(argv, { allowFailure: true, ...(timeoutMs ? { timeoutMs } : {}) })
+  if (r.exitCode !== 0) throw new ZfsDiffError(argv, r.exitCode, r.stderr)
+  return parseDiff(r.stdout)
+}

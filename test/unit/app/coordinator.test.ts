@@ -217,7 +217,7 @@ describe('verbs and secrets', () => {
     const t = setup()
     await t.c.start()
     t.watcher.connect(cfgDrive(t))
-    expect(await t.c['scrub:start']({ drive: 'T7' })).toEqual({ accepted: false, reason: 'Scrubbing is not available in this version yet.' })
+    expect(await t.c['scrub:start']({ drive: 'T7' })).toEqual({ accepted: false, reason: 'Scrub is not available in this version yet.' })
     expect(t.launcher.runs).toHaveLength(0)
   })
 
