@@ -47,7 +47,7 @@ function estimateLater(ctx: StepContext, segments: readonly Transfer[], raw: boo
 /** Sends every planned transfer of every pair with the app's own pipe; progress spans the whole run. */
 export async function replicateNative(ctx: StepContext, plans: readonly ReplicationPlan[], r: ReplicationConfig): Promise<void> {
   const segments = plans.flatMap((p) => p.transfers)
-  const meter = new ProgressMeter(segments.length ? segments.map(() => 0) : [0], (p) => ctx.progress(p))
+  const meter = new ProgressMeter(segments.length ? segments.map(() => 0) : [0], (p) => ctx.progress(p), Date.now, 5_000, { totalUnknown: segments.length > 0 })
   const dieWithParent = which('setpriv') !== null
   const estimates = estimateLater(ctx, segments, r.raw, meter)
   try {

@@ -13,7 +13,8 @@ import { sh } from './guest/sh'
 
 const tmp = mkdtempSync('/tmp/errors-')
 chmodSync(tmp, 0o755)
-const lockPath = join(tmp, 'run.lock')
+// The run lock wants a root-only directory; tmp is 0755 so the non-root CLI tests can read the config.
+const lockPath = join(mkdtempSync('/tmp/errors-lock-'), 'run.lock')
 
 const sends = (commands: string[][]): boolean => commands.some((a) => (a[0] === 'syncoid' && !a.includes('--version')) || (a.includes('zfs') && a.includes('send') && !a.includes('-n')))
 

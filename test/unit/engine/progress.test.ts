@@ -59,7 +59,8 @@ describe('native progress: each send announces its own size', () => {
     vi.useFakeTimers()
     let t = 0
     const seen: Progress[] = []
-    const m = new ProgressMeter([0, 0], (p) => seen.push(p), () => t)
+    const m = new ProgressMeter([0, 0], (p) => seen.push(p), () => t, 5_000, { totalUnknown: true })
+    expect(seen[0]).toMatchObject({ bytes: 0, totalBytes: null })
     m.setEstimate(60_000_000)
     m.setEstimateAt(1, 30_000_000, true)
     expect(seen.at(-1)).toMatchObject({ bytes: 0, totalBytes: 90_000_000 })
