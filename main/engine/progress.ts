@@ -1,6 +1,7 @@
-// Byte progress for a replication: the total is known before the first byte (from `zfs send -nvP`), the
-// count comes from pv through syncoid. Emitted at least once a second even when pv is silent, so a stall
-// shows as a falling rate and no ETA instead of a frozen bar; never more than 100 %.
+// Byte progress for a replication, over its segments (one per transfer). Each segment's total is known
+// before its first byte: the native send prints its own size first; the syncoid path estimates with
+// `zfs send -nvP`. Emitted at least once a second even when the count is silent, so a stall shows as a
+// falling rate and no ETA instead of a frozen bar; bytes never fall and never pass the total.
 import type { Progress } from './events'
 
 interface Sample {
@@ -31,7 +32,14 @@ export class ProgressMeter {
     return Array.isArray(this.estimates) ? this.estimates : [this.estimates]
   }
 
-  /** The cumulative byte count of the current segment (one syncoid run). */
+  /** The current segment's size, once its send announced it. */
+  setEstimate(bytes: number): void {
+    const list = this.estimateList
+    if (Array.isArray(this.estimates)) list[this.segment] = bytes
+    this.tick()
+  }
+
+  /** The cumulative byte count of the current segment. */
   update(bytes: number): void {
     this.current = Math.max(this.current, bytes)
     if (this.now() - this.lastEmit >= 250) this.tick()
