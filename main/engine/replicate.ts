@@ -6,7 +6,7 @@
 import type { DriveConfig, ReplicationConfig } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { runSyncoid } from '../system/syncoid'
-import { getManyProperties, listForReplication, receiveAbortArgv, destroySnapshotsArgv, type ListedSnapshot } from '../system/zfs'
+import { getManyProperties, listForReplication, destroySnapshotsArgv, type ListedSnapshot } from '../system/zfs'
 import { listPools } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
@@ -21,15 +21,6 @@ export interface AfterListing {
   tgt: ListedSnapshot[]
 }
 
-/**
- * A partial receive's token. Until tokens are validated against the source (the drive is untrusted
- * input), the native engine does not resume from one: it discards it and sends again.
- */
-async function discardToken(ctx: StepContext, plan: ReplicationPlan): Promise<void> {
-  await ctx.runner.run(receiveAbortArgv(plan.target))
-  ctx.warn('resume-discarded', `${plan.target} held a partial transfer; it was discarded (zfs receive -A) and is sent again.`)
-}
-
 /** Sends every planned transfer of every pair with the app's own pipe; progress spans the whole run. */
 export async function replicateNative(ctx: StepContext, plans: readonly ReplicationPlan[], r: ReplicationConfig): Promise<void> {
   const segments = plans.flatMap((p) => p.transfers)
@@ -37,7 +28,6 @@ export async function replicateNative(ctx: StepContext, plans: readonly Replicat
   const dieWithParent = which('setpriv') !== null
   try {
     for (const p of plans) {
-      if (p.resumeToken) await discardToken(ctx, p)
       if (p.transfers.length === 0) {
         ctx.info(`${p.target} is up to date (@${p.newest})`)
         continue

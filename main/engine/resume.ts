@@ -2,7 +2,10 @@
 // against what this machine knows: it must name this source, a snapshot (by guid) the source still has,
 // a base the drive and the laptop both still hold, and a raw stream when the backup is raw. Anything
 // else is discarded with `zfs receive -A`, and the run says why; a fresh send follows.
-import type { ResumeToken } from '../system/resume-token'
+import { isTokenSyntax, parseResumeSize, readResumeToken, resumeDecodeArgv, type ResumeToken } from '../system/resume-token'
+import { receiveAbortArgv } from '../system/zfs'
+import type { StepContext } from './pipeline'
+import type { ReplicationPlan, Transfer } from './plan'
 
 export type ResumeVerdict = { accept: true; token: ResumeToken } | { accept: false; reason: string }
 
@@ -33,4 +36,43 @@ export function judgeResumeToken(t: ResumeToken | null, f: ResumeFacts): ResumeV
     if (!f.sourceSnapshotGuids.has(t.fromguid) && !f.sourceBookmarkGuids.has(t.fromguid)) return { accept: false, reason: `its base (guid ${t.fromguid}) is no longer on the laptop` }
   }
   return { accept: true, token: t }
+}
+
+/**
+ * Settles a plan's resume token before anything is sent: an accepted token becomes the first transfer
+ * (`zfs send -w -t`, then -I from the snapshot it ends at to the newest); any other is discarded with
+ * `zfs receive -A` and the run says why (in a dry run it only says so).
+ */
+export async function settleResume(ctx: StepContext, plan: ReplicationPlan, raw: boolean, dryRun: boolean): Promise<ReplicationPlan> {
+  const token = plan.resumeToken
+  if (!token) return plan
+  let read: ResumeToken | null = null
+  let left: number | null = null
+  let zfsSays = ''
+  if (isTokenSyntax(token)) {
+    const r = await ctx.runner.run(resumeDecodeArgv(token), { allowFailure: true })
+    const out = `${r.stdout}\n${r.stderr}`
+    read = readResumeToken(token, out)
+    left = parseResumeSize(out)
+    if (r.exitCode !== 0) zfsSays = r.stderr.split('\n').filter((l) => l.trim()).slice(-1)[0] ?? `exit ${r.exitCode}`
+  }
+  const verdict: ResumeVerdict = zfsSays && read
+    ? { accept: false, reason: `zfs cannot continue it (${zfsSays})` }
+    : judgeResumeToken(read, {
+      source: plan.source,
+      sourceSnapshotGuids: new Set(plan.sourceSnapshots.map((s) => s.guid)),
+      sourceBookmarkGuids: new Set(plan.sourceBookmarks.map((b) => b.guid)),
+      targetSnapshotGuids: new Set(plan.targetSnapshots.map((s) => s.guid)),
+      raw,
+    })
+  if (verdict.accept) {
+    const to = plan.sourceSnapshots.find((s) => s.guid === verdict.token.toguid)!
+    const newest = plan.sourceSnapshots.at(-1)!
+    ctx.info(`${plan.target}: continuing the interrupted transfer of @${to.snapshot} (${verdict.token.bytes} bytes already on the drive${left !== null ? `, ${left} to go` : ''})`)
+    const rest: Transfer[] = to.guid === newest.guid ? [] : [{ base: { kind: 'incremental', from: to.name, intermediates: true }, to: newest.name, estimateBytes: null }]
+    return { ...plan, transfers: [{ base: { kind: 'resume', token }, to: null, estimateBytes: left }, ...rest] }
+  }
+  if (!dryRun) await ctx.runner.run(receiveAbortArgv(plan.target))
+  ctx.warn('resume-discarded', `${plan.target} held an interrupted transfer that cannot be continued: ${verdict.reason}. ${dryRun ? `A backup would discard it (zfs receive -A ${plan.target}) and send afresh.` : `It was discarded (zfs receive -A ${plan.target}); the backup sends afresh.`}`)
+  return { ...plan, resumeToken: null }
 }

@@ -13,18 +13,23 @@ export type Period = (typeof PERIODS)[number]
 export type KeepPolicy = Partial<Record<Period, number | 'all'>>
 export type Retention = 'mirror' | KeepPolicy
 
-export interface DatedSnapshot {
+/** What mirror needs of a snapshot: identity and order. */
+export interface OrderedSnapshot {
   snapshot: string
   guid: string
   /** Decimal string; orders snapshots exactly. */
   createtxg: string
+}
+
+/** What a keep policy needs besides: when it was taken. */
+export interface DatedSnapshot extends OrderedSnapshot {
   /** Seconds since the epoch. */
   creation: number
 }
 
 export type KeepReason = Period | 'newest-common' | 'bookmark-base' | 'on-laptop'
 
-export interface RetentionDecision<T> {
+export interface RetentionDecision<T extends OrderedSnapshot = OrderedSnapshot> {
   /** Oldest first, each with why it stays. */
   keep: { snapshot: T; why: KeepReason[] }[]
   /** Oldest first. */
@@ -76,7 +81,7 @@ function bucket(c: Calendar, period: Period): string {
   }
 }
 
-const byTxg = (a: DatedSnapshot, b: DatedSnapshot): number => (a.createtxg.length - b.createtxg.length) || (a.createtxg < b.createtxg ? -1 : a.createtxg > b.createtxg ? 1 : 0)
+const byTxg = (a: OrderedSnapshot, b: OrderedSnapshot): number => (a.createtxg.length - b.createtxg.length) || (a.createtxg < b.createtxg ? -1 : a.createtxg > b.createtxg ? 1 : 0)
 
 /**
  * Applies a keep policy to the drive's snapshots. Periods are calendar periods in `timeZone` (default:
@@ -106,14 +111,14 @@ export function applyKeepPolicy<T extends DatedSnapshot>(snapshots: readonly T[]
 }
 
 /** The guide's behaviour: keep what the laptop still has, drop what it pruned. */
-export function applyMirror<T extends DatedSnapshot>(target: readonly T[], sourceGuids: ReadonlySet<string>, protect: Protected): RetentionDecision<T> {
+export function applyMirror<T extends OrderedSnapshot>(target: readonly T[], sourceGuids: ReadonlySet<string>, protect: Protected): RetentionDecision<T> {
   const oldestFirst = [...target].sort(byTxg)
   const why = new Map<T, KeepReason[]>()
   for (const s of oldestFirst) if (sourceGuids.has(s.guid)) why.set(s, ['on-laptop'])
   return decide(oldestFirst, why, protect)
 }
 
-function decide<T extends DatedSnapshot>(oldestFirst: readonly T[], why: Map<T, KeepReason[]>, protect: Protected): RetentionDecision<T> {
+function decide<T extends OrderedSnapshot>(oldestFirst: readonly T[], why: Map<T, KeepReason[]>, protect: Protected): RetentionDecision<T> {
   const common = protect.newestCommonGuid === null ? -1 : oldestFirst.findIndex((s) => s.guid === protect.newestCommonGuid)
   const keep: RetentionDecision<T>['keep'] = []
   const prune: T[] = []

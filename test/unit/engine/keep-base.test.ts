@@ -1,8 +1,7 @@
 // The kept base: which bookmark a drive's next backup can start from, and how it moves after a run.
 import { describe, expect, it } from 'vitest'
 import { currentBookmark, driveBookmarkName, incrementalBase, moveBookmark } from '../../../main/engine/keep-base'
-import type { BookmarkInfo } from '../../../main/system/zfs-bookmark'
-import type { SnapshotInfo } from '../../../main/system/zfs'
+import type { BookmarkInfo, SnapshotInfo } from '../../../main/system/zfs'
 
 const POOL = '13251836079750056283'
 const OTHER = '9930527645254982367'
