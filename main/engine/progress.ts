@@ -2,7 +2,7 @@
 // before its first byte: the native send prints its own size first; the syncoid path estimates with
 // `zfs send -nvP`. Emitted at least once a second even when the count is silent, so a stall shows as a
 // falling rate and no ETA instead of a frozen bar; bytes never fall and never pass the total.
-import type { Progress } from './events'
+import type { Progress } from '../../shared/events'
 
 interface Sample {
   t: number

@@ -4,19 +4,20 @@
 //   app → helper   line 1: the job (main/helper/job.ts), validated with zod
 //                  line 2: the passphrase, for restore-open and verify-key only
 //                  then nothing; closing stdin cancels the run (the engine still exports the pool)
-//   helper → app   RunEvents (main/engine/events.ts), one per line, ending with run-finished
+//   helper → app   RunEvents (shared/events.ts), one per line, ending with run-finished
 //
 // Anything wrong with the job (not JSON, unknown verb, a field that fails its schema, a config that does
 // not load or validate, a drive that is not in it, a missing passphrase) is answered with one `error`
 // event and exit code 2, before a single command runs.
 import type { Readable } from 'node:stream'
 import type { Config } from '../config/schema'
-import { RunEvent, type Emit } from '../engine/events'
+import { RunEvent, type Emit } from '../../shared/events'
+import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import { JobConfigError, invokingUid, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
-import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS, type JobVerb } from './job'
+import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
 import { LineTooLong, StdinLines } from './lines'
 
 export interface HelperIo {
@@ -103,7 +104,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
 
   const table = deps.dispatch ?? defaultDispatch
   const handler = table[job.verb] as ((c: HelperContext) => Promise<Outcome>) | null
-  if (!handler) return reject('not-available', `${verbTitle(job.verb)} is not available in this version yet.`, HELPER_EXIT.notAvailable)
+  if (!handler) return reject('not-available', `${verbLabel[job.verb]} is not available in this version yet.`, HELPER_EXIT.notAvailable)
 
   // From here on commands run. Closing stdin (or a signal) cancels; the pipeline's cleanup steps still
   // export the pool and then run-finished says "cancelled".
@@ -114,11 +115,6 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
-}
-
-function verbTitle(verb: JobVerb): string {
-  const t: Record<JobVerb, string> = { backup: 'Backup', eject: 'Eject', scrub: 'Scrub', setup: 'Drive setup', adopt: 'Adopting a drive', 'restore-open': 'Opening a restore', 'restore-close': 'Closing a restore', 'verify-key': 'Checking the passphrase' }
-  return t[verb]
 }
 
 class Timeout extends Error {}

@@ -2,7 +2,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { RunRecord } from './record'
+import type { RunRecord } from '../../shared/run-record'
 
 export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
   const xdg = env.XDG_STATE_HOME
@@ -35,9 +35,4 @@ export async function readRuns(path = defaultHistoryPath(), limit = 100, warn: (
     if (runs.length >= limit) break
   }
   return runs
-}
-
-/** When each drive last had a successful backup. */
-export function lastSuccess(runs: readonly RunRecord[], drive: string): RunRecord | null {
-  return runs.find((r) => r.verb === 'backup' && r.drive === drive && r.outcome === 'succeeded') ?? null
 }
