@@ -2,6 +2,8 @@
 import { pickDrive } from '../engine/backup'
 import { runDoctor } from '../engine/doctor'
 import { readDriveStatus } from '../engine/drive-status'
+import { describeNextBase } from '../engine/next-base'
+import { bytes } from '../engine/units'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
 import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
@@ -55,6 +57,7 @@ export const infoVerbs: Record<string, Verb> = {
         for (const t of r.targets) {
           const lag = t.missingOnDrive === null ? 'unknown until the drive is read' : t.missingOnDrive === 0 ? 'up to date' : `${t.missingOnDrive} snapshot${t.missingOnDrive === 1 ? '' : 's'} behind`
           ctx.io.out(`  ${t.source} → ${t.target}: laptop @${t.sourceNewest ?? '—'}, drive @${t.driveNewest ?? '—'}${t.from === 'history' ? ' (at the last backup)' : ''}: ${lag}\n`)
+          if (t.nextBase) ctx.io.out(`    next backup: ${describeNextBase(t.nextBase, t.fullSendBytes ?? null, bytes)}\n`)
         }
       }
       return EXIT.ok

@@ -17,6 +17,8 @@ export interface ResumeFacts {
   sourceBookmarkGuids: ReadonlySet<string>
   targetSnapshotGuids: ReadonlySet<string>
   raw: boolean
+  /** A raw send of an unencrypted dataset has no rawok flag (it is only compressed): nothing to decrypt. */
+  sourceEncrypted: boolean
 }
 
 /** Pure: the verdict on a token already read by readResumeToken (null: it could not be read). */
@@ -26,7 +28,7 @@ export function judgeResumeToken(t: ResumeToken | null, f: ResumeFacts): ResumeV
   const dataset = at < 0 ? t.toname : t.toname.slice(0, at)
   if (dataset !== f.source) return { accept: false, reason: `it continues a send of ${JSON.stringify(t.toname)}, not of ${f.source}` }
   if (!f.sourceSnapshotGuids.has(t.toguid)) return { accept: false, reason: `the snapshot it continues (${t.toname}, guid ${t.toguid}) is no longer on the laptop` }
-  if (f.raw && !t.rawok) return { accept: false, reason: 'it continues a non-raw stream, which would put decrypted data on the drive' }
+  if (f.raw && f.sourceEncrypted && !t.rawok) return { accept: false, reason: 'it continues a non-raw stream, which would put decrypted data on the drive' }
   if (!f.raw && t.rawok) return { accept: false, reason: 'it continues a raw stream, but this backup is configured non-raw' }
   if (f.targetSnapshotGuids.has(t.toguid)) return { accept: false, reason: `the drive already holds ${t.toname}` }
   if (t.fromguid === null) {
@@ -64,6 +66,7 @@ export async function settleResume(ctx: StepContext, plan: ReplicationPlan, raw:
       sourceBookmarkGuids: new Set(plan.sourceBookmarks.map((b) => b.guid)),
       targetSnapshotGuids: new Set(plan.targetSnapshots.map((s) => s.guid)),
       raw,
+      sourceEncrypted: plan.sourceProps.encrypted,
     })
   if (verdict.accept) {
     const to = plan.sourceSnapshots.find((s) => s.guid === verdict.token.toguid)!

@@ -81,10 +81,10 @@ export function decodeResumeToken(token: string): ResumeToken | null {
   } catch {
     return null
   }
-  if (buf.length !== parseInt(sizeHex, 16) || buf.length < 4 + 24 + 4) return null
+  if (buf.length !== parseInt(sizeHex, 16) || buf.length < 4 + 8 + 4) return null
   // nvs_header: encoding 0 = native, endian 1 = little.
   if (buf[0] !== 0 || buf[1] !== 1) return null
-  let at = 4 + 24 // the header, then the nvlist_t struct itself
+  let at = 4 + 8 // the stream header, then the list's version and flags
   const strings = new Map<string, string>()
   const numbers = new Map<string, bigint>()
   const flags = new Set<string>()

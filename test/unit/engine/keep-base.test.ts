@@ -1,6 +1,7 @@
 // The kept base: which bookmark a drive's next backup can start from, and how it moves after a run.
 import { describe, expect, it } from 'vitest'
 import { currentBookmark, driveBookmarkName, incrementalBase, moveBookmark } from '../../../main/engine/keep-base'
+import { describeNextBase, nextBase } from '../../../main/engine/next-base'
 import type { BookmarkInfo, SnapshotInfo } from '../../../main/system/zfs'
 
 const POOL = '13251836079750056283'
@@ -48,5 +49,24 @@ describe('where the next incremental starts', () => {
   it('not from a bookmark the drive\'s newest snapshot is not (the receive would refuse it)', () => {
     expect(incrementalBase([c, d], bm(POOL, a.guid, 10), onDrive(a, b))).toEqual({ kind: 'none' })
     expect(incrementalBase([c, d], null, onDrive(a, b))).toEqual({ kind: 'none' })
+  })
+})
+
+describe('what status and doctor say the next backup starts from', () => {
+  const fmt = (n: number) => `${n} B`
+  it('a snapshot the laptop still has, kept by the bookmark', () => {
+    const b = nextBase([c, d], [bm(POOL, d.guid, 40)], POOL, { snapshot: 'd', guid: d.guid })
+    expect(b).toEqual({ kind: 'snapshot', snapshot: 'd', bookmark: bm(POOL, d.guid, 40).name })
+    expect(describeNextBase(b, 1000, fmt)).toBe(`incremental from @d; it stays incremental after sanoid prunes @d (bookmark zfs-drive-backup-${POOL}-40); a full send of about 1000 B only if that bookmark is removed`)
+  })
+  it('a snapshot without a bookmark says when it becomes full', () => {
+    expect(describeNextBase(nextBase([c, d], [], POOL, { snapshot: 'd', guid: d.guid }), 1000, fmt)).toBe('incremental from @d; once the laptop prunes @d it becomes a full send of about 1000 B')
+  })
+  it('the bookmark once sanoid pruned the snapshot, else a full send with its size', () => {
+    expect(nextBase([d], [bm(POOL, c.guid, 30)], POOL, { snapshot: 'c', guid: c.guid })).toEqual({ kind: 'bookmark', bookmark: bm(POOL, c.guid, 30).name })
+    const full = nextBase([d], [bm(OTHER, c.guid, 30)], POOL, { snapshot: 'c', guid: c.guid })
+    expect(describeNextBase(full, 5, fmt)).toBe('a full send of about 5 B: the laptop no longer has @c, nor a bookmark of it')
+    expect(nextBase([d], [], POOL, null)).toEqual({ kind: 'full', reason: 'the drive has no copy yet' })
+    expect(nextBase([d], [], POOL, undefined)).toEqual({ kind: 'unknown' })
   })
 })

@@ -9,6 +9,7 @@ const facts: ResumeFacts = {
   sourceBookmarkGuids: new Set(['10']),
   targetSnapshotGuids: new Set(['10', '11']),
   raw: true,
+  sourceEncrypted: true,
 }
 const tok = (over: Partial<ResumeToken> = {}): ResumeToken => ({ toname: 'laptop/home@c', toguid: '13', fromguid: '11', rawok: true, bytes: 4096, ...over })
 
@@ -30,6 +31,8 @@ describe('a resume token from the drive', () => {
   it('is refused when it is not a raw stream: resuming would put decrypted data on the drive', () => {
     expect(judgeResumeToken(tok({ rawok: false }), facts)).toMatchObject({ accept: false, reason: expect.stringMatching(/decrypted/) })
     expect(judgeResumeToken(tok({ rawok: true }), { ...facts, raw: false }).accept).toBe(false)
+    // An unencrypted source's raw send is only compressed: zfs gives it no rawok, and that is fine.
+    expect(judgeResumeToken(tok({ rawok: false }), { ...facts, sourceEncrypted: false }).accept).toBe(true)
   })
 
   it('is refused when its base is missing on either side, or it would send what the drive has', () => {
