@@ -25,7 +25,7 @@ export async function pruneDrive(ctx: StepContext, config: Config, drive: DriveC
     if (!lists) continue
     const protect = { newestCommonGuid: newestCommon(lists.src, lists.tgt)?.guid ?? null, bookmarkGuid: currentBookmark(p.sourceBookmarks, drive.poolGuid)?.guid ?? null }
     const sourceGuids = new Set(lists.src.map((s) => s.guid))
-    const d: RetentionDecision = retention === 'mirror' ? applyMirror(lists.tgt, sourceGuids, protect) : applyKeepPolicy(await datedTarget(ctx, p, lists, dryRun), retention, protect)
+    const d: RetentionDecision = retention === 'mirror' ? applyMirror(inOrder(lists.tgt), sourceGuids, protect) : applyKeepPolicy(inOrder(await datedTarget(ctx, p, lists, dryRun)), retention, protect)
     decisions.set(p.target, d)
     if (d.prune.length === 0) continue
     ctx.info(`${p.target} (${describeRetention(retention)}): ${dryRun ? 'would remove' : 'removing'} ${d.prune.map((s) => `@${s.snapshot}`).join(', ')}; keeping ${d.keep.length}`)
@@ -49,4 +49,12 @@ async function datedTarget(ctx: StepContext, p: ReplicationPlan, lists: AfterLis
   const coming = new Set(lists.tgt.map((t) => t.guid))
   const sent = (await listSnapshots(ctx.runner, p.source)).filter((s) => coming.has(s.guid) && !have.has(s.guid))
   return [...tgt, ...sent.map((s) => ({ ...s, name: `${p.target}@${s.snapshot}`, dataset: p.target }))]
+}
+
+/**
+ * The target's snapshots oldest first, numbered in that order. What was (or would be) sent is appended
+ * with the source's createtxg, which says nothing about the target's order: it must not be sorted by.
+ */
+function inOrder<T extends { createtxg: string }>(xs: readonly T[]): T[] {
+  return xs.map((s, i) => ({ ...s, createtxg: String(i) }))
 }

@@ -74,12 +74,14 @@ afterAll(async () => {
 
 describe('an interrupted transfer', () => {
   it('continues after a cancel: the next run decodes the drive\'s token, resumes with zfs send -t, then sends the rest', async () => {
-    writeRandom(src, 'big.bin', 64)
+    expect((await run(config)).outcome).toBe('succeeded') // the first copy
+    writeRandom(src, 'big.bin', 128)
     await snap(src)
     writeRandom(src, 'after.bin', 2)
     const newest = await snap(src)
     const controller = new AbortController()
-    const first = await run(config, { signal: controller.signal, onEvent: (e) => e.type === 'progress' && e.bytes > 12 * 1024 * 1024 && controller.abort() })
+    const first = await run(config, { signal: controller.signal, onEvent: (e) => e.type === 'progress' && e.bytes > 4 * 1024 * 1024 && controller.abort() })
+    saveArtifact('recovery/cancelled.json', JSON.stringify(first.events, null, 1))
     expect(first.outcome).toBe('cancelled')
     expect(await leftovers()).toBe('')
     const token = await withPool(drive, () => zfsGet(target, 'receive_resume_token'))
@@ -101,7 +103,7 @@ describe('an interrupted transfer', () => {
   })
 
   it('continues after the CLI was killed with SIGKILL: its zfs children died with it, and its lock blocks nothing', async () => {
-    writeRandom(src, 'big2.bin', 64)
+    writeRandom(src, 'big2.bin', 128)
     const newest = await snap(src)
     const configPath = join(tmp, 'config.json')
     writeFileSync(configPath, JSON.stringify(config))
@@ -109,7 +111,7 @@ describe('an interrupted transfer', () => {
     let killed = false
     cli.stdout!.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
-        if (!killed && line.includes('"type":"progress"') && JSON.parse(line).bytes > 12 * 1024 * 1024) {
+        if (!killed && line.includes('"type":"progress"') && JSON.parse(line).bytes > 4 * 1024 * 1024) {
           killed = true
           cli.kill('SIGKILL')
         }
@@ -135,7 +137,8 @@ describe('an interrupted transfer', () => {
 
 describe('a token planted on the drive', () => {
   it('is refused when it continues another dataset, or a non-raw (decrypted) stream of this one, and the run says so', async () => {
-    await sh(['zfs', 'create', '-o', 'encryption=aes-256-gcm', '-o', 'keyformat=passphrase', '-o', `keylocation=file:///root/nrlap.key`, 'nrlap/other'])
+    await sh(['zfs', 'create', '-o', 'encryption=aes-256-gcm', '-o', 'keyformat=passphrase', '-o', `keylocation=file:///root/nrlap.key`, '-o', 'mountpoint=/srv/nrother', 'nrlap/other'])
+    writeRandom({ ...src, mountpoint: '/srv/nrother' }, 'other.bin', 8)
     await sh(['zfs', 'snapshot', 'nrlap/other@x'])
     const newest = [...(await snapshotGuids(src.dataset)).keys()].at(-1)!
     const cases = [
@@ -244,6 +247,8 @@ describe('a keep policy on the drive', () => {
       writeRandom(src, 'hour3.bin', 1)
       const fourth = await snap(src)
       const dry = await run(keep, { dryRun: true })
+      saveArtifact('recovery/keep-dry-run.json', JSON.stringify(dry.events, null, 1))
+      expect(dry.error).toBeUndefined()
       expect(dry.infos).toContainEqual(expect.stringMatching(new RegExp(`nrbk/laptop \\(keep 3 hourly\\): would remove .*@${taken[0]}.*; keeping 3`)))
       const real = await run(keep)
       expect(real.outcome).toBe('succeeded')
