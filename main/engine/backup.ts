@@ -130,8 +130,8 @@ const replicate: Step<BackupState> = {
   id: 'replicate',
   title: 'Send new snapshots (raw, encrypted)',
   async run(ctx, s) {
-    if (s.dryRun) return { skipped: 'dry run: nothing is sent' }
     if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
+    // A dry run goes through here too: its runner only prints the transfer's commands.
     if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
     else await replicateNative(ctx, s.plans, s.config.replication)
   },
@@ -257,8 +257,10 @@ export function readsOnly(command: readonly string[]): boolean {
 }
 
 function dryRunner(real: Runner): Runner {
+  const side = (argv: readonly string[]) => ({ argv, pid: undefined, exitCode: 0, signal: null, stderr: '' })
   return {
     run: async (argv, options) => (readsOnly(argv) ? real.run(argv, options) : { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }),
+    pipe: async (send, receive) => ({ send: side(send), receive: side(receive), durationMs: 0 }),
   }
 }
 

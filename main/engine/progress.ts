@@ -16,13 +16,17 @@ export class ProgressMeter {
   private samples: Sample[] = []
   private timer: NodeJS.Timeout
   private lastEmit = 0
+  /** False until some size is known (a native run before its first send's header): the total is then null. */
+  private known: boolean
 
   constructor(
     private readonly estimates: number[] | number,
     private readonly emit: (p: Progress) => void,
     private readonly now: () => number = Date.now,
     private readonly windowMs = 5_000,
+    opts: { totalUnknown?: boolean } = {},
   ) {
+    this.known = !opts.totalUnknown
     this.timer = setInterval(() => this.tick(), 1000)
     this.timer.unref?.()
     this.tick()
@@ -34,8 +38,14 @@ export class ProgressMeter {
 
   /** The current segment's size, once its send announced it. */
   setEstimate(bytes: number): void {
-    const list = this.estimateList
-    if (Array.isArray(this.estimates)) list[this.segment] = bytes
+    this.setEstimateAt(this.segment, bytes)
+  }
+
+  /** A later segment's size (from a dry run); ignored once that segment has begun. */
+  setEstimateAt(segment: number, bytes: number, onlyIfPending = false): void {
+    if (!Array.isArray(this.estimates) || segment < this.segment || (onlyIfPending && segment === this.segment)) return
+    this.estimates[segment] = bytes
+    this.known = true
     this.tick()
   }
 
@@ -70,6 +80,7 @@ export class ProgressMeter {
     const first = this.samples[0]!
     const span = t - first.t
     const rate = span >= 900 ? ((bytes - first.bytes) * 1000) / span : null
+    if (!this.known) return { bytes, totalBytes: null, bytesPerSecond: rate, etaSeconds: null }
     const total = this.total
     const eta = rate && rate > 0 ? (total - bytes) / rate : null
     return { bytes: Math.min(bytes, total), totalBytes: total, bytesPerSecond: rate, etaSeconds: eta }

@@ -6,11 +6,12 @@
 import type { DriveConfig, ReplicationConfig } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { runSyncoid } from '../system/syncoid'
+import { parseSendEstimate, sendArgv } from '../system/zfs-send'
 import { getManyProperties, listForReplication, destroySnapshotsArgv, type ListedSnapshot } from '../system/zfs'
 import { listPools } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
-import { prunedOnSource, targetAfter, type ReplicationPlan } from './plan'
+import { prunedOnSource, targetAfter, type ReplicationPlan, type Transfer } from './plan'
 import { ProgressMeter } from './progress'
 import { which } from './tools'
 import { runTransfer, transferError } from './transfer'
@@ -21,11 +22,25 @@ export interface AfterListing {
   tgt: ListedSnapshot[]
 }
 
+/**
+ * Each send announces its own size, but only when it starts. So that the total is right from the run's
+ * first byte when there is more than one transfer (a first copy: full, then -I), the later ones are
+ * estimated by dry runs while the first one sends; a real header replaces its estimate.
+ */
+function estimateLater(ctx: StepContext, segments: readonly Transfer[], raw: boolean, meter: ProgressMeter): Promise<unknown> {
+  return Promise.all(segments.slice(1).map(async (t, i) => {
+    const r = await ctx.runner.run(sendArgv(t.base, t.to, { raw, dryRun: true }), { allowFailure: true })
+    const bytes = parseSendEstimate(`${r.stdout}\n${r.stderr}`)
+    if (r.exitCode === 0 && bytes !== null) meter.setEstimateAt(i + 1, bytes, true)
+  })).catch(() => undefined)
+}
+
 /** Sends every planned transfer of every pair with the app's own pipe; progress spans the whole run. */
 export async function replicateNative(ctx: StepContext, plans: readonly ReplicationPlan[], r: ReplicationConfig): Promise<void> {
   const segments = plans.flatMap((p) => p.transfers)
-  const meter = new ProgressMeter(segments.length ? segments.map(() => 0) : [0], (p) => ctx.progress(p))
+  const meter = new ProgressMeter(segments.length ? segments.map(() => 0) : [0], (p) => ctx.progress(p), Date.now, 5_000, { totalUnknown: segments.length > 0 })
   const dieWithParent = which('setpriv') !== null
+  const estimates = estimateLater(ctx, segments, r.raw, meter)
   try {
     for (const p of plans) {
       if (p.transfers.length === 0) {
@@ -39,6 +54,7 @@ export async function replicateNative(ctx: StepContext, plans: readonly Replicat
     }
     if (segments.length === 0) meter.finishSegment()
   } finally {
+    await estimates
     meter.stop()
   }
 }

@@ -32,14 +32,15 @@ export async function runTransfer(ctx: StepContext, t: Transfer, o: TransferOpti
   if (!ctx.runner.pipe) throw new Error('this runner cannot run a send | receive pipe')
   const { send, receive } = transferArgv(t, o)
   const progress = new SendProgress()
-  let announced = false
+  let announced: number | null = null
   try {
     await ctx.runner.pipe(send, receive, {
       onSendStderrLine: (line) => {
         progress.feed(line)
+        // An -I range prints one line per snapshot, then the whole size: the total settles on the last.
         const total = progress.totalBytes
-        if (total !== null && !announced) {
-          announced = true
+        if (total !== null && total !== announced) {
+          announced = total
           o.meter.setEstimate(total)
         }
         o.meter.update(progress.bytes)

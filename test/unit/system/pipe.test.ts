@@ -55,3 +55,35 @@ describe('one OS pipe from one child to the other', () => {
     expect(alive(err.result.receive.pid)).toBe(false)
   })
 })
+
+describe('a transfer dies with the process that started it', () => {
+  it('setpriv --pdeathsig KILL: both children are gone once their parent is SIGKILLed', async () => {
+    const { execa } = await import('execa')
+    const { dieWithParentArgv } = await import('../../../main/system/setpriv')
+    const pidFile = `/tmp/zdb-pdeathsig-${process.pid}`
+    // A parent that starts the pipe the way the runner does, reports the pids, then waits to be killed.
+    const script = `
+      const { spawn } = require('node:child_process')
+      const a = ${JSON.stringify(dieWithParentArgv(['sleep', '60']))}
+      const b = ${JSON.stringify(dieWithParentArgv(['sleep', '61']))}
+      const recv = spawn(b[0], b.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] })
+      const send = spawn(a[0], a.slice(1), { stdio: ['ignore', recv.stdin, 'ignore'] })
+      recv.stdin.destroy()
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, send.pid + ' ' + recv.pid)
+      setInterval(() => {}, 1000)`
+    const parent = execa(process.execPath, ['-e', script], { reject: false })
+    const { existsSync, readFileSync, rmSync } = await import('node:fs')
+    while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20))
+    const pids = readFileSync(pidFile, 'utf8').split(' ').map(Number)
+    rmSync(pidFile)
+    // setpriv has set the signal once it has exec'd its command.
+    const comm = (pid: number): string => (existsSync(`/proc/${pid}/comm`) ? readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : '')
+    while (!pids.every((p) => comm(p) === 'sleep')) await new Promise((r) => setTimeout(r, 20))
+    expect(pids.every(alive)).toBe(true)
+    parent.kill('SIGKILL')
+    await parent
+    const deadline = Date.now() + 5000
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(pids.some(alive)).toBe(false)
+  })
+})
