@@ -73,7 +73,7 @@ export const infoVerbs: Record<string, Verb> = {
       const both = await readDriveSnapshots(new ExecaRunner(), drive, { importReadOnly: process.getuid?.() === 0 })
       const note = both.unread ? unreadNote(drive.name, both.unread) : null
       for (const t of timelines(both)) {
-        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive })).reverse()
+        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive, ...(r.retention ? { retention: r.retention } : {}) })).reverse()
         if (ctx.json) {
           ctx.io.out(JSON.stringify({ source: t.source, target: t.target, driveNote: note, snapshots: rows }) + '\n')
           continue
@@ -81,7 +81,7 @@ export const infoVerbs: Record<string, Verb> = {
         ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
         for (const r of rows) {
           const mark = (v: boolean | null) => (v === null ? '?' : v ? '●' : '·')
-          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})\n`)
+          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${r.retention === 'prune' ? '  ← removed at the next backup (the drive\'s retention)' : ''}\n`)
         }
       }
       return EXIT.ok

@@ -173,3 +173,18 @@ describe('retention in the config', () => {
     }
   })
 })
+
+describe('the snapshot timeline marks what the drive\'s retention removes at the next backup', () => {
+  it('mirror: a snapshot the laptop pruned is marked, the newest common one is kept', async () => {
+    const { snapshotTimeline } = await import('../../../main/engine/snapshots')
+    const src = parseSnapshotList(fixture('zfs-list-snapshots-source.txt'))
+    const tgt = parseSnapshotList(fixture('zfs-list-snapshots-target.txt'))
+    const rows = snapshotTimeline(src.slice(1), tgt, { retention: 'mirror', poolGuid: '1', bookmarks: [] })
+    expect(rows.map((r) => [r.snapshot, r.retention])).toEqual([
+      ['autosnap_2026-11-27_02:00:00_hourly', 'keep'],
+      ['autosnap_2026-11-27_01:00:00_hourly', 'keep'],
+      ['autosnap_2026-11-27_00:00:00_hourly', 'prune'],
+    ])
+    expect(snapshotTimeline(src, tgt).every((r) => r.retention === undefined)).toBe(true)
+  })
+})
