@@ -7,11 +7,12 @@ import type { Runner } from '../system/runner'
 import { datasetExists, getDatasetProperties, listSnapshots } from '../system/zfs'
 import { BY_ID_DIR, importByGuidArgv, listImportable, listPools, parseStatusJson, statusJsonArgv, type VdevStatus } from '../system/zpool'
 import { EngineError } from './errors'
+import { requireRoot } from './preflight'
 import type { Emit } from '../../shared/events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep, IMPORTED_BEFORE } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { exportDrivePool, isImported } from './pool'
 import { recordDrive, withDrive } from './setup'
 
 export interface AdoptOptions {
@@ -74,7 +75,7 @@ const steps: Step<AdoptState>[] = [
     title: 'Find and import the pool',
     async run(ctx, s) {
       s.lock = acquireLock(s.o.lockPath, `adopting ${s.o.pool}`)
-      if (process.getuid?.() !== 0) throw new EngineError('not-root', 'Adopting a drive imports its pool, which needs root.', 'Run it with sudo or doas.')
+      requireRoot('Adopting a drive imports its pool')
       const imported = (await listPools(ctx.runner)).find((p) => p.name === s.o.pool)
       if (imported) {
         s.guid = imported.guid
@@ -144,19 +145,10 @@ const steps: Step<AdoptState>[] = [
       return { note: `drive "${name}": ${s.source} → ${o.target}` }
     },
   },
-  {
-    id: 'export',
-    title: 'Export the pool',
-    always: true,
-    async run(ctx, s) {
-      return releasingLock(s, async () => {
-        if (!s.importedByUs || !s.guid) return { skipped: 'it was imported before; left as it was' }
-        const d = { name: s.o.name ?? s.o.pool, pool: s.o.pool, poolGuid: s.guid, disk: s.disk ?? '', targets: {} }
-        if (!(await isImported(ctx, d))) return { skipped: 'not imported' }
-        await exportDrivePool(ctx, d)
-      })
-    },
-  },
+  exportStep<AdoptState>({
+    skip: (s) => (s.importedByUs && s.guid ? null : IMPORTED_BEFORE),
+    drive: (s) => ({ name: s.o.name ?? s.o.pool, pool: s.o.pool, poolGuid: s.guid!, disk: s.disk ?? '', targets: {} }),
+  }),
 ]
 
 export async function adopt(o: AdoptOptions): Promise<Outcome> {

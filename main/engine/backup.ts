@@ -6,14 +6,15 @@ import type { Config, DriveConfig } from '../config/schema'
 import { powerOffArgv } from '../system/udisksctl'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
 import { getManyProperties } from '../system/zfs'
-import { kernelModuleVersion } from '../system/zpool'
+import { kernelModuleVersion, zfsHasRawSendFix } from '../system/zpool'
 import { unwrapDieWithParent } from '../system/setpriv'
 import type { Runner } from '../system/runner'
 import { EngineError } from './errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { estimatePlan, readSides, resolvePlan, type ReplicationPlan } from './plan'
-import { exportDrivePool, importDrivePool, isImported, powerOffDrive } from './pool'
+import { importDrivePool, powerOffDrive } from './pool'
 import { keepBases } from './keep-base'
 import { readChanges, recordVerified, unchangedPlans, type ChangeReading } from './noop'
 import { pruneDrive } from './prune-drive'
@@ -22,6 +23,7 @@ import { describeRetention } from './retention'
 import { defaultVerifiedStatePath, readVerified } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
+import { pickDrive, requireRoot } from './preflight'
 
 export interface BackupState {
   config: Config
@@ -45,22 +47,11 @@ export interface BackupState {
   unchanged: boolean
 }
 
-/** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
-export function zfsHasRawSendFix(version: string): boolean {
-  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number)
-  if (major !== 2) return major > 2
-  if (minor === 2) return patch >= 8
-  if (minor === 3) return patch >= 3
-  return minor > 3
-}
-
 const preflight: Step<BackupState> = {
   id: 'preflight',
   title: 'Check tools and sources',
   async run(ctx, s) {
-    if (process.getuid?.() !== 0) {
-      throw new EngineError('not-root', 'Backing up imports and exports a pool, which needs root.', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
-    }
+    requireRoot('Backing up imports and exports a pool', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
     s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
     const syncoid = s.config.replication.engine === 'syncoid'
     const missing = missingTools(['zpool', 'zfs', 'udisksctl', ...(syncoid ? ['syncoid'] : [])])
@@ -170,20 +161,14 @@ const keepBase: Step<BackupState> = {
   },
 }
 
-const exportPool: Step<BackupState> = {
-  id: 'export',
-  title: 'Export the pool',
-  always: true,
-  async run(ctx, s) {
-    return releasingLock(s, async () => {
-      if (!s.importAttempted) return { skipped: 'the pool was not touched' }
-      if (s.dryRun && !s.importedByUs) return { skipped: 'dry run: the pool was imported before, left as it was' }
-      if (!s.config.afterBackup.export && !s.dryRun) return { skipped: 'afterBackup.export is off' }
-      if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
-      await exportDrivePool(ctx, s.drive)
-    })
-  },
-}
+const exportPool = exportStep<BackupState>({
+  skip: (s) =>
+    !s.importAttempted ? 'the pool was not touched'
+    : s.dryRun && !s.importedByUs ? 'dry run: the pool was imported before, left as it was'
+    : !s.config.afterBackup.export && !s.dryRun ? 'afterBackup.export is off'
+    : null,
+  drive: (s) => s.drive,
+})
 
 const powerOff: Step<BackupState> = {
   id: 'power-off',
@@ -222,17 +207,6 @@ export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRu
     config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, atPlan: null, unchanged: false,
     ...(opts.lockPath ? { lockPath: opts.lockPath } : {}), ...(opts.statePath ? { statePath: opts.statePath } : {}),
   }
-}
-
-export function pickDrive(config: Config, name?: string): DriveConfig {
-  if (config.drives.length === 0) throw new EngineError('drive-unknown', 'No backup drive is configured.', 'Set one up (zfs-drive-backup setup) or adopt one (zfs-drive-backup adopt).')
-  if (!name) {
-    if (config.drives.length > 1) throw new EngineError('drive-unknown', `Several drives are configured (${config.drives.map((d) => d.name).join(', ')}); say which with --drive.`)
-    return config.drives[0]!
-  }
-  const d = config.drives.find((x) => x.name === name)
-  if (!d) throw new EngineError('drive-unknown', `No drive named "${name}" is configured (known: ${config.drives.map((x) => x.name).join(', ')}).`)
-  return d
 }
 
 export async function backup(o: BackupOptions): Promise<Outcome> {

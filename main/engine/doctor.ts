@@ -4,8 +4,7 @@ import type { Config } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
 import { getDatasetProperties, listSnapshots } from '../system/zfs'
-import { parseZfsVersion, zfsVersionArgv } from '../system/zpool'
-import { zfsHasRawSendFix } from './backup'
+import { parseZfsVersion, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { which } from './tools'
 import { readKeptBases } from './drive-status'
 import { currentBookmark } from './keep-base'
@@ -37,7 +36,7 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
   if (checks[0]!.ok) {
     const r = await runner.run(zfsVersionArgv(), { allowFailure: true })
     const v = parseZfsVersion(r.stdout)
-    const kernel = v.kernel ?? v.userland
+    const kernel = runningZfsVersion(v)
     const ok = kernel !== null && zfsHasRawSendFix(kernel)
     checks.push({
       id: 'zfs-version', title: 'OpenZFS has the snapshot-corruption fix (#12014: 2.2.8, 2.3.3, 2.4.0)', ok, severity: 'warning',

@@ -16,7 +16,7 @@ export type ImportResult = 'imported' | 'already-imported'
  */
 export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts: { readonly?: boolean } = {}): Promise<ImportResult> {
   const pools = await listPools(ctx.runner)
-  if (pools.some((p) => p.guid === drive.poolGuid)) return 'already-imported'
+  if (pools.some((p) => p.guid === drive.poolGuid)) return imported(ctx, drive, 'already-imported')
   const clash = pools.find((p) => p.name === drive.pool)
   if (clash) {
     throw new EngineError('pool-name-clash', `Another pool named ${drive.pool} (GUID ${clash.guid}) is imported, so drive "${drive.name}" cannot be imported under its name.`, `Export that pool first (zpool export ${drive.pool}).`)
@@ -27,11 +27,16 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
     await ctx.runner.run(['udevadm', 'settle', '--timeout=10'], { allowFailure: true })
     r = await ctx.runner.run(importByGuidArgv(drive.poolGuid, undefined, opts), { allowFailure: true, timeoutMs: 300_000 })
   }
-  if (r.exitCode === 0) return 'imported'
+  if (r.exitCode === 0) return imported(ctx, drive, 'imported')
   if (notFound(r.stderr) || !existsSync(drive.disk)) {
     throw new EngineError('drive-not-connected', `Drive "${drive.name}" is not connected.`, `Plug it in; it appears as ${drive.disk}.`)
   }
   throw new CommandError(r.argv, r.exitCode, r.stderr)
+}
+
+function imported(ctx: StepContext, drive: DriveConfig, r: ImportResult): ImportResult {
+  ctx.emit({ type: 'pool-state', drive: drive.name, state: 'imported' })
+  return r
 }
 
 const notFound = (stderr: string): boolean => /no such pool available/.test(stderr)
@@ -47,7 +52,7 @@ export async function isImported(ctx: StepContext, drive: DriveConfig): Promise<
 export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retries = 3): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.runner.run(exportArgv(drive.pool), { allowFailure: true, timeoutMs: 300_000 })
-    if (r.exitCode === 0) return
+    if (r.exitCode === 0) return ctx.emit({ type: 'pool-state', drive: drive.name, state: 'exported' })
     const busy = parseBusyExport(r.stderr) ?? (/busy/.test(r.stderr) ? { mountpoint: '' } : null)
     if (!busy) throw new CommandError(r.argv, r.exitCode, r.stderr)
     if (attempt < retries) {
@@ -67,7 +72,8 @@ export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retr
 
 /** Powers the whole disk off, then waits for its by-id link to go: only then is it safe to unplug. */
 export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, timeoutMs = 15_000): Promise<void> {
-  if (!existsSync(drive.disk)) return
+  const off = (): void => ctx.emit({ type: 'pool-state', drive: drive.name, state: 'powered-off' })
+  if (!existsSync(drive.disk)) return off()
   const r = await ctx.runner.run(powerOffArgv(drive.disk), { allowFailure: true, timeoutMs: 60_000 })
   if (r.exitCode !== 0) {
     throw new EngineError('power-off-failed', `udisksctl could not power off ${drive.disk}: ${r.stderr.trim()}`, 'The pool is exported, so unplugging is safe once the drive\'s light is off.')
@@ -79,4 +85,5 @@ export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, timeou
     }
     await new Promise((res) => setTimeout(res, 100))
   }
+  off()
 }
