@@ -159,10 +159,10 @@ export async function readDriveStatus(runner: Runner, config: Config, drive: Dri
 }
 
 /** The sources' bookmarks and the size a full send would have, in one listing and one zfs get. */
-export async function readKeptBases(runner: Runner, sources: readonly string[]): Promise<Pick<DriveFacts, 'bookmarks' | 'fullBytes'>> {
+export async function readKeptBases(runner: Runner, sources: readonly string[], o: { sizes?: boolean } = {}): Promise<Pick<DriveFacts, 'bookmarks' | 'fullBytes'>> {
   if (sources.length === 0) return {}
   try {
-    const [listing, props] = await Promise.all([listForReplication(runner, sources), getManyProperties(runner, sources, ['usedbydataset', 'usedbysnapshots'])])
+    const [listing, props] = await Promise.all([listForReplication(runner, sources), o.sizes === false ? new Map<string, never>() : getManyProperties(runner, sources, ['usedbydataset', 'usedbysnapshots'])])
     const bytes = (ds: string): number => ['usedbydataset', 'usedbysnapshots'].reduce((a, k) => a + (Number(props.get(ds)?.raw[k]?.value) || 0), 0)
     return { bookmarks: new Map(sources.map((s) => [s, listing.get(s)?.bookmarks ?? []])), fullBytes: new Map(sources.map((s) => [s, bytes(s)])) }
   } catch {

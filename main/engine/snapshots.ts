@@ -57,7 +57,7 @@ export interface DriveSnapshots {
 export async function readDriveSnapshots(runner: Runner, drive: DriveConfig, o: { importReadOnly: boolean }): Promise<DriveSnapshots> {
   const pairs: DriveSnapshots['pairs'] = []
   for (const [source, target] of Object.entries(drive.targets)) pairs.push({ source, target, sourceSnapshots: await listSnapshots(runner, source), driveSnapshots: null })
-  const kept = await readKeptBases(runner, pairs.map((p) => p.source))
+  const kept = await readKeptBases(runner, pairs.map((p) => p.source), { sizes: false })
   const retention = { retention: drive.retention ?? 'mirror', poolGuid: drive.poolGuid, bookmarks: new Map([...(kept.bookmarks ?? new Map<string, readonly BookmarkInfo[]>())].map(([k, v]) => [k, [...v]])) }
   const fill = (byTarget: Map<string, SnapshotInfo[]>): DriveSnapshots => ({ pairs: pairs.map((p) => ({ ...p, driveSnapshots: byTarget.get(p.target) ?? [] })), unread: null, retention })
   if ((await importedDrives(runner, [drive]).catch(() => new Set<string>())).has(drive.name)) return fill(await readTargetSnapshots(runner, drive))
