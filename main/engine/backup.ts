@@ -4,7 +4,7 @@
 import type { DriveRunOptions } from './pipeline'
 import type { Config, DriveConfig } from '../config/schema'
 import { powerOffArgv } from '../system/udisksctl'
-import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
+import { syncoidVersion } from '../system/syncoid'
 import { getManyProperties } from '../system/zfs'
 import { kernelModuleVersion, zfsHasRawSendFix } from '../system/zpool'
 import { unwrapDieWithParent } from '../system/setpriv'
@@ -58,8 +58,7 @@ const preflight: Step<BackupState> = {
     if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, `Install OpenZFS${syncoid ? ', sanoid (for syncoid)' : ''} and udisks2.`)
     if (syncoid) {
       if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
-      const sv = await ctx.runner.run(syncoidVersionArgv(), { allowFailure: true })
-      const check = checkSyncoidVersion(sv.stdout + sv.stderr)
+      const check = await syncoidVersion(ctx.runner)
       if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer.')
     }
     // The loaded module's version, from sysfs: no process (`zfs version` would start one).

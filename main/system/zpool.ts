@@ -2,7 +2,7 @@
 // the error list). Pool and vdev GUIDs stay decimal strings (they are 64-bit; see tabular.ts).
 import { readFileSync } from 'node:fs'
 import { assertPoolName } from './names'
-import type { Runner } from './runner'
+import { CommandError, type Runner } from './runner'
 import { dashToNull, isUint64, parseColumns } from './tabular'
 
 export const BY_ID_DIR = '/dev/disk/by-id'
@@ -275,8 +275,9 @@ export function parseStatusJson(stdout: string): PoolStatus[] {
 }
 
 export async function poolStatus(runner: Runner, pool: string): Promise<PoolStatus> {
-  const [status] = parseStatusJson((await runner.run(statusJsonArgv(pool))).stdout)
-  if (!status) throw new Error(`zpool status: no status for ${pool}`)
+  const argv = statusJsonArgv(pool)
+  const [status] = parseStatusJson((await runner.run(argv)).stdout)
+  if (!status) throw new CommandError(argv, 0, `zpool status printed nothing for ${pool}`)
   return status
 }
 
