@@ -322,6 +322,11 @@ export function destroySnapshotsArgv(dataset: string, snapshots: readonly string
   return batches.map((b) => ['zfs', 'destroy', `${dataset}@${b.join(',')}`])
 }
 
+/** zfs load-key's answer to a wrong passphrase. */
+export function isWrongPassphrase(stderr: string): boolean {
+  return /Incorrect key provided|incorrect key|Invalid passphrase/i.test(stderr)
+}
+
 /** The passphrase goes to stdin (RunOptions.input); `-L prompt` makes zfs read it there even when the
  * dataset's keylocation is a file, and a raw-received target has keylocation=prompt anyway. */
 export function loadKeyArgv(dataset: string): string[] {
