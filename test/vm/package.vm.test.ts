@@ -32,27 +32,30 @@ let src: SourcePool
 let drive: BackupDrive
 let before: string[]
 
-/** A .deb of the captured tree, with the captured metadata and scripts as control, postinst and postrm. */
+/**
+ * A .deb of the captured tree, with the captured metadata and scripts as control, postinst and postrm.
+ * The tree is copied out of the shared folder once; the upgrade's .deb differs only in its version.
+ */
 async function makeDeb(c: Capture, version: string): Promise<string> {
-  const stage = join(work, `stage-${version}`)
-  rmSync(stage, { recursive: true, force: true })
-  cpSync(join(c.dir, 'root'), stage, { recursive: true, verbatimSymlinks: true })
-  // The modes electron-builder staged, as recorded (not as the shared folder happens to show them).
-  for (const f of c.files) if (f.type !== 'link') chmodSync(join(stage, f.path), f.mode)
-  mkdirSync(join(stage, 'DEBIAN'))
+  const stage = join(work, 'stage')
+  if (!existsSync(stage)) {
+    cpSync(join(c.dir, 'root'), stage, { recursive: true, verbatimSymlinks: true })
+    // The modes electron-builder staged, as recorded (not as the shared folder happens to show them).
+    for (const f of c.files) if (f.type !== 'link') chmodSync(join(stage, f.path), f.mode)
+    mkdirSync(join(stage, 'DEBIAN'))
+    cpSync(join(c.dir, 'scripts/after-install'), join(stage, 'DEBIAN/postinst'))
+    cpSync(join(c.dir, 'scripts/after-remove'), join(stage, 'DEBIAN/postrm'))
+    await sh(['chmod', '0755', join(stage, 'DEBIAN/postinst'), join(stage, 'DEBIAN/postrm')])
+  }
   const control = [
     `Package: ${c.name}`, `Version: ${version}`, `Architecture: ${c.architecture}`, `Maintainer: ${c.maintainer}`,
     `Depends: ${c.depends.join(', ')}`, `Recommends: ${c.recommends.join(', ')}`, 'Priority: optional', `Homepage: ${c.url}`,
     `Description: ${c.description}`,
   ]
   writeFileSync(join(stage, 'DEBIAN/control'), control.join('\n') + '\n')
-  cpSync(join(c.dir, 'scripts/after-install'), join(stage, 'DEBIAN/postinst'))
-  cpSync(join(c.dir, 'scripts/after-remove'), join(stage, 'DEBIAN/postrm'))
-  await sh(['chmod', '0755', join(stage, 'DEBIAN/postinst'), join(stage, 'DEBIAN/postrm')])
   const out = join(work, `${c.name}_${version}_${c.architecture}.deb`)
   // Uncompressed: xz under emulation costs minutes and proves nothing here.
   await sh(['dpkg-deb', '--root-owner-group', '-Znone', '--build', stage, out])
-  rmSync(stage, { recursive: true, force: true })
   return out
 }
 
