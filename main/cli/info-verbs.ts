@@ -2,6 +2,8 @@
 import { pickDrive } from '../engine/preflight'
 import { runDoctor } from '../engine/doctor'
 import { readDriveStatus } from '../engine/drive-status'
+import { describeNextBase } from '../engine/next-base'
+import { bytes } from '../engine/units'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
 import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
@@ -61,6 +63,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         for (const t of r.targets) {
           const lag = t.missingOnDrive === null ? 'unknown until the drive is read' : t.missingOnDrive === 0 ? 'up to date' : `${t.missingOnDrive} snapshot${t.missingOnDrive === 1 ? '' : 's'} behind`
           ctx.io.out(`  ${t.source} → ${t.target}: laptop @${t.sourceNewest ?? '—'}, drive @${t.driveNewest ?? '—'}${t.from === 'history' ? ' (at the last backup)' : ''}: ${lag}\n`)
+          if (t.nextBase) ctx.io.out(`    next backup: ${describeNextBase(t.nextBase, t.fullSendBytes ?? null, bytes)}\n`)
         }
       }
       return statusExitCode(reports)
@@ -76,7 +79,7 @@ export const infoVerbs: Record<string, CliCommand> = {
       const both = await readDriveSnapshots(new ExecaRunner(), drive, { importReadOnly: process.getuid?.() === 0 })
       const note = both.unread ? unreadNote(drive.name, both.unread) : null
       for (const t of timelines(both)) {
-        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive })).reverse()
+        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive, ...(r.retention ? { retention: r.retention } : {}) })).reverse()
         if (ctx.json) {
           ctx.io.out(jsonLine('snapshots', { source: t.source, target: t.target, driveNote: note, snapshots: rows }))
           continue
@@ -84,7 +87,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
         for (const r of rows) {
           const mark = (v: boolean | null) => (v === null ? '?' : v ? '●' : '·')
-          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})\n`)
+          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${r.retention === 'prune' ? '  ← removed at the next backup (the drive\'s retention)' : ''}\n`)
         }
       }
       return EXIT.ok

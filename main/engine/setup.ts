@@ -306,7 +306,7 @@ const powerOff: Step<SetupState> = {
 
 export const setupSteps: Step<SetupState>[] = [
   preflight, wipe, partition, create, record,
-  fromBackup('import'), fromBackup('plan'), fromBackup('replicate', 'First copy (raw, encrypted)'), fromBackup('verify'),
+  fromBackup('import'), fromBackup('plan'), fromBackup('replicate', 'First copy (raw, encrypted)'), fromBackup('verify'), fromBackup('keep-base'),
   properties, check, exportPool, powerOff,
 ]
 
