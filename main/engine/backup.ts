@@ -100,6 +100,7 @@ const plan: Step<BackupState> = {
     if (same) {
       s.plans = same
       s.unchanged = true
+      for (const p of same) ctx.info(`${p.target} is up to date (@${p.newest})`)
       return { note: `nothing changed since the last verified backup (${same.map((p) => `${p.source} @${p.newest}`).join('; ')}): no snapshot listed` }
     }
     const sides = await readSides(ctx.runner, s.pairs, s.atPlan.props)

@@ -166,7 +166,8 @@ describe('the .deb, installed with dpkg', () => {
     const r = await execa('zfs-drive-backup', ['doctor', '--json'], { env: { PATH: SYSTEM_PATH }, extendEnv: false, reject: false })
     saveArtifact('package/doctor.jsonl', `${r.stdout}\n# exit ${r.exitCode}\n${r.stderr}`)
     const checks = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; ok: boolean; detail?: string })
-    const tools = ['zfs', 'syncoid', 'syncoid-version', 'pv', 'udisksctl', 'pkexec']
+    // The default (native) engine needs neither syncoid nor pv; setpriv makes its transfer die with the run.
+    const tools = ['zfs', 'setpriv', 'udisksctl', 'pkexec']
     expect(checks.filter((c) => tools.includes(c.id))).toEqual(tools.map((id) => expect.objectContaining({ id, ok: true })))
     // It reads the kernel module's version too (this image's 2.3.2 lacks the raw-send fix: a warning).
     expect(checks.find((c) => c.id === 'zfs-version')?.detail).toMatch(/kernel module \d+\.\d+\.\d+/)
