@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { RunEvent } from './events'
 import { RunRecord } from './run-record'
-import { DiffEntry, DoctorCheck } from './wire'
+import { DiffEntry, DiskCandidate, DoctorCheck } from './wire'
 
 export const CLI_JSON_VERSION = 1
 
@@ -36,15 +36,10 @@ export const SnapshotsLine = z.object({
   snapshots: z.array(z.object({ name: z.string(), creation: z.number(), guid: z.string(), laptop: z.boolean(), drive: z.boolean().nullable() })),
 })
 
-export const DiskLine = z.object({
+/** A disk as `disks --json` prints it: the window's candidate, plus its device, its pools, and no by-id link for some disks. */
+export const DiskLine = DiskCandidate.extend({
   byId: z.string().nullable(),
   device: z.string(),
-  model: z.string().nullable(),
-  serial: z.string().nullable(),
-  sizeBytes: z.number().nonnegative(),
-  transport: z.string().nullable(),
-  eligible: z.boolean(),
-  reason: z.string().optional(),
   pools: z.array(z.object({ name: z.string().nullable(), guid: z.string().nullable(), imported: z.boolean(), configuredAs: z.string().nullable() })),
 })
 
