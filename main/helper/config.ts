@@ -9,12 +9,11 @@
 //   descriptor (fstat), so the file cannot be swapped between check and read;
 // - it must be a regular file of at most 1 MiB, not writable by group or others;
 // - errors never quote the file's content (JSON.parse's messages do, so they are replaced).
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
-import { parseConfig } from '../config/load'
+import { ConfigError } from '../config/load'
+import { MAX_CONFIG_BYTES, OwnedConfigError, readOwnedConfig } from '../config/owned'
 import type { Config } from '../config/schema'
 
-export const MAX_CONFIG_BYTES = 1024 * 1024
+export { MAX_CONFIG_BYTES }
 
 export class JobConfigError extends Error {
   constructor(
@@ -33,35 +32,13 @@ export function invokingUid(env: NodeJS.ProcessEnv): number | null {
   return Number(raw)
 }
 
+/** The config layer's reader (main/config/owned.ts), its refusals as the helper's error codes. */
 export async function readJobConfig(path: string, ownerUid: number | null): Promise<Config> {
-  let fh
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    return await readOwnedConfig(path, ownerUid)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new JobConfigError('config-missing', `${path}: no config there; set up or adopt a drive first.`)
-    if (code === 'ELOOP') throw new JobConfigError('config-refused', `${path}: is a symbolic link; the helper reads only the file itself.`)
-    throw new JobConfigError('config-refused', `${path}: cannot be opened (${code ?? 'error'}).`)
-  }
-  try {
-    const st = await fh.stat()
-    if (!st.isFile()) throw new JobConfigError('config-refused', `${path}: is not a regular file.`)
-    if (ownerUid !== null && st.uid !== ownerUid) throw new JobConfigError('config-refused', `${path}: is not owned by the user who asked (uid ${ownerUid}).`)
-    if (st.mode & 0o022) throw new JobConfigError('config-refused', `${path}: is writable by group or others; run chmod go-w on it.`)
-    if (st.size > MAX_CONFIG_BYTES) throw new JobConfigError('config-refused', `${path}: is larger than ${MAX_CONFIG_BYTES} bytes.`)
-    const text = await fh.readFile({ encoding: 'utf8' })
-    let data: unknown
-    try {
-      data = JSON.parse(text)
-    } catch {
-      throw new JobConfigError('config-invalid', `${path}: is not valid JSON.`)
-    }
-    try {
-      return parseConfig(data, path)
-    } catch (err) {
-      throw new JobConfigError('config-invalid', (err as Error).message)
-    }
-  } finally {
-    await fh.close()
+    if (!(err instanceof ConfigError)) throw err
+    const kind = err instanceof OwnedConfigError ? err.kind : 'invalid'
+    throw new JobConfigError(kind === 'missing' ? 'config-missing' : kind === 'refused' ? 'config-refused' : 'config-invalid', err.message)
   }
 }
