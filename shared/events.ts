@@ -34,6 +34,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('step-started'), step: z.string(), index: z.number().int().nonnegative(), at: z.iso.datetime() }),
   z.object({ type: z.literal('step-finished'), step: z.string(), outcome: z.enum(['ok', 'skipped', 'failed', 'cancelled']), durationMs: z.number().nonnegative(), note: z.string().optional() }),
   z.object({ type: z.literal('command'), step: z.string(), argv: z.array(z.string()) }),
+  /** What a failed command printed (its tail, without progress lines): kept in the record, never the headline. */
+  z.object({ type: z.literal('command-output'), step: z.string(), argv: z.array(z.string()), exitCode: z.number().int().nullable(), output: z.array(z.string()) }),
   z.object({ type: z.literal('progress'), step: z.string(), ...Progress.shape }),
   z.object({ type: z.literal('info'), step: z.string(), message: z.string() }),
   /** A verified copy: what the drive now holds, for status and history without importing the drive again. */

@@ -11,6 +11,8 @@ export const StepRecord = z.object({
   durationMs: z.number().nonnegative(),
   note: z.string().optional(),
   commands: z.array(z.array(z.string())),
+  /** What the step's failed commands printed, as the tools said it (the error's sentence is the headline). */
+  outputs: z.array(z.object({ argv: z.array(z.string()), exitCode: z.number().int().nullable(), output: z.array(z.string()) })).optional(),
 })
 export type StepRecord = z.infer<typeof StepRecord>
 
@@ -57,6 +59,8 @@ export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null
   switch (e.type) {
     case 'command':
       return step(e.step, (s) => ({ ...s, commands: [...s.commands, e.argv] }))
+    case 'command-output':
+      return step(e.step, (s) => ({ ...s, outputs: [...(s.outputs ?? []), { argv: e.argv, exitCode: e.exitCode, output: e.output }] }))
     case 'step-finished':
       return step(e.step, (s) => ({ ...s, outcome: e.outcome, durationMs: e.durationMs, ...(e.note ? { note: e.note } : {}) }))
     case 'progress':

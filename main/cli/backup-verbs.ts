@@ -15,19 +15,25 @@ const driveOption = { drive: { type: 'string' } } as const
 export const backupVerbs: Record<string, CliCommand> = {
   backup: {
     summary: 'import the drive, send new snapshots raw, verify, export, power off',
-    usage: `backup [--drive NAME] [--no-power-off] [--dry-run]
+    usage: `backup [--drive NAME] [--no-power-off] [--dry-run] [--prune-first] [--discard-from-drive SNAP,...]
   --drive NAME     which configured drive (needed when there are several)
   --no-power-off   export, but leave the drive powered on
-  --dry-run        show what would be sent and the commands that would run; change nothing`,
-    options: { ...driveOption, 'no-power-off': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  --dry-run        show what would be sent and the commands that would run; change nothing
+  --prune-first    a full drive: remove what its retention removes at this backup before sending, not after
+  --discard-from-drive SNAP,...
+                   the laptop destroyed snapshots this app had sent: discard exactly these from the drive
+                   (the names the refusal printed, typed again), then send from the newest shared one`,
+    options: { ...driveOption, 'no-power-off': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'prune-first': { type: 'boolean' }, 'discard-from-drive': { type: 'string' } },
     run: (ctx) => {
       const config = ctx.values['no-power-off'] ? { ...ctx.config, afterBackup: { ...ctx.config.afterBackup, powerOff: false } } : ctx.config
       const dryRun = Boolean(ctx.values['dry-run'])
       const driveName = typeof ctx.values.drive === 'string' ? ctx.values.drive : undefined
+      const discard = typeof ctx.values['discard-from-drive'] === 'string' ? ctx.values['discard-from-drive'].split(',').map((x) => x.trim()).filter(Boolean) : undefined
+      const pruneFirst = Boolean(ctx.values['prune-first'])
       // A dry run writes nothing, so it lets the laptop sleep.
       const hold = dryRun ? undefined : sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) })
       return runWithEvents(ctx.io, ctx.json, dryRun ? null : ctx.historyPath, (emit) =>
-        withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(driveName ? { driveName } : {}) })),
+        withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, pruneFirst, ...(discard ? { discard } : {}), ...(driveName ? { driveName } : {}) })),
       )
     },
   },

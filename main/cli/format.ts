@@ -40,6 +40,8 @@ export function formatEvent(e: RunEvent, titles: Map<string, string>): string | 
     case 'drive-recorded':
       return `  ✓ drive "${e.drive.name}" (pool ${e.drive.pool}, GUID ${e.drive.poolGuid}) recorded`
     // The scrub's result lines are info lines already; the pool's state shows in the step that changed it.
+    // A failed command's own words are in the history (history --json); the error line says what they mean.
+    case 'command-output':
     case 'progress':
     case 'scrub-result':
     case 'pool-state':

@@ -19,6 +19,8 @@ import { keepBases } from './keep-base'
 import { readChanges, recordVerified, unchangedPlans, type ChangeReading } from './noop'
 import { pruneDrive } from './prune-drive'
 import { settleResume } from './resume'
+import { beforeSending, checkRoomDryRun, withPruneOffer } from './make-room'
+import { DriveFullError } from './transfer-failure'
 import { describeRetention } from './retention'
 import { defaultVerifiedStatePath, readVerified } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
@@ -45,6 +47,10 @@ export interface BackupState {
   atPlan: ChangeReading | null
   /** Nothing changed since the last verified run: no listing, nothing sent or pruned. */
   unchanged: boolean
+  /** --prune-first: the retention's removals happen before the transfer (to make room), not after. */
+  pruneFirst: boolean
+  /** --discard-from-drive: snapshot names confirmed for discarding (the laptop moved on). */
+  discard?: string[]
 }
 
 const preflight: Step<BackupState> = {
@@ -96,7 +102,8 @@ const plan: Step<BackupState> = {
   async run(ctx, s) {
     // One zfs get for every dataset: its properties and snapshots_changed, before any listing.
     s.atPlan = await readChanges(ctx.runner, s.pairs.flatMap((p) => [p.source, p.target]))
-    const same = unchangedPlans(s.pairs, readVerified(s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid), s.atPlan)
+    const verified = readVerified(s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid)
+    const same = unchangedPlans(s.pairs, verified, s.atPlan)
     if (same) {
       s.plans = same
       s.unchanged = true
@@ -104,12 +111,13 @@ const plan: Step<BackupState> = {
       return { note: `nothing changed since the last verified backup (${same.map((p) => `${p.source} @${p.newest}`).join('; ')}): no snapshot listed` }
     }
     const sides = await readSides(ctx.runner, s.pairs, s.atPlan.props)
-    s.plans = s.pairs.map(({ source, target }) => resolvePlan(source, target, sides, s.drive.poolGuid))
+    s.plans = s.pairs.map(({ source, target }) => resolvePlan(source, target, sides, s.drive.poolGuid, { knownSent: new Set(verified[source]?.target === target ? [verified[source].guid] : []), ...(s.discard ? { discard: s.discard } : {}) }))
     for (const [i, p] of s.plans.entries()) s.plans[i] = await settleResume(ctx, p, s.config.replication.raw, s.dryRun)
     // Only syncoid needs a byte total in advance (the native send announces its own) and a dry run shows one.
     if (s.config.replication.engine === 'syncoid' || s.dryRun) {
       const raw = s.config.replication.raw
       s.plans = await Promise.all(s.plans.map((p) => estimatePlan(ctx.runner, p, raw)))
+      if (s.dryRun) await checkRoomDryRun(ctx, s)
     }
     const parts = s.plans.map((p) => (p.transfers.length === 0 ? `${p.source}: up to date` : `${p.source}: ${describeStart(p)} up to @${p.newest}`))
     const total = s.plans.every((p) => p.totalBytes !== null) ? ` (${s.plans.reduce((a, p) => a + p.totalBytes!, 0)} bytes)` : ''
@@ -123,8 +131,13 @@ const replicate: Step<BackupState> = {
   async run(ctx, s) {
     if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
     // A dry run goes through here too: its runner only prints the transfer's commands.
-    if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
-    else await replicateNative(ctx, s.plans, s.config.replication)
+    s.plans = await beforeSending(ctx, s)
+    try {
+      if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
+      else await replicateNative(ctx, s.plans, s.config.replication)
+    } catch (err) {
+      throw err instanceof DriveFullError ? await withPruneOffer(ctx, err, s) : err
+    }
   },
 }
 
@@ -190,6 +203,10 @@ export interface BackupOptions extends DriveRunOptions {
   dryRun?: boolean
   /** Where verified runs are recorded (default: verified-state.ts's, root's own). */
   statePath?: string
+  /** Remove what the drive's retention removes at this backup before sending, to make room. */
+  pruneFirst?: boolean
+  /** Snapshot names confirmed for discarding from the drive (the laptop destroyed them after they were sent). */
+  discard?: string[]
 }
 
 /** "incremental", "first full copy", or where a resumed or bookmark-based send starts. */
@@ -201,17 +218,18 @@ function describeStart(p: ReplicationPlan): string {
 }
 
 /** A fresh state for backupSteps (setup runs them too, for its first copy). */
-export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string; statePath?: string } = {}): BackupState {
+export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string; statePath?: string; pruneFirst?: boolean; discard?: string[] } = {}): BackupState {
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
   return {
-    config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, atPlan: null, unchanged: false,
+    config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, atPlan: null, unchanged: false, pruneFirst: opts.pruneFirst ?? false,
+    ...(opts.discard?.length ? { discard: opts.discard } : {}),
     ...(opts.lockPath ? { lockPath: opts.lockPath } : {}), ...(opts.statePath ? { statePath: opts.statePath } : {}),
   }
 }
 
 export async function backup(o: BackupOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
-  const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, ...(o.lockPath ? { lockPath: o.lockPath } : {}), ...(o.statePath ? { statePath: o.statePath } : {}) })
+  const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, pruneFirst: o.pruneFirst ?? false, ...(o.discard ? { discard: o.discard } : {}), ...(o.lockPath ? { lockPath: o.lockPath } : {}), ...(o.statePath ? { statePath: o.statePath } : {}) })
   const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
     return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })

@@ -23,6 +23,13 @@ export type ErrorCode =
   | 'target-modified'
   | 'target-unencrypted'
   | 'replication-failed'
+  | 'drive-full'
+  | 'drive-io-error'
+  | 'stream-broken'
+  | 'source-changed'
+  | 'feature-missing'
+  | 'laptop-moved-on'
+  | 'discard-mismatch'
   | 'verify-failed'
   | 'pool-busy'
   | 'export-failed'
@@ -52,7 +59,17 @@ export type LifecycleErrorCode =
   | 'snapshot-not-found'
   | 'scrub-failed'
 
+/** A failed command's own output, for the run's record (never its headline). */
+export interface CommandOutput {
+  argv: string[]
+  exitCode: number | null
+  output: string[]
+}
+
 export class EngineError extends Error {
+  /** What the commands behind this failure printed; the pipeline records it with the failed step. */
+  outputs: CommandOutput[] = []
+
   constructor(
     readonly code: ErrorCode,
     message: string,

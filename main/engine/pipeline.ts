@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema'
 import { CommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
-import { EngineError } from './errors'
+import { EngineError, type CommandOutput } from './errors'
 import type { Emit, Progress, RunEvent, Verb } from '../../shared/events'
 
 export interface StepContext {
@@ -105,6 +105,7 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
       if (cancelled) {
         if (outcome === 'succeeded') outcome = 'cancelled'
       } else {
+        for (const out of commandOutputs(err)) o.emit({ type: 'command-output', step: step.id, ...out })
         o.emit(errorEvent(err))
         outcome = 'failed'
       }
@@ -112,6 +113,13 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
   }
   o.emit({ type: 'run-finished', outcome, durationMs: Date.now() - started, at: now(), bytes })
   return outcome
+}
+
+/** The raw output behind a failure: an EngineError's own, or a failed command's stderr. */
+function commandOutputs(err: unknown): CommandOutput[] {
+  if (err instanceof EngineError) return err.outputs
+  if (err instanceof CommandError) return [{ argv: [...err.argv], exitCode: err.exitCode, output: `${err.stderr}\n${err.stdout}`.split('\n').filter((l) => l.trim() !== '').slice(-40) }]
+  return []
 }
 
 function errorEvent(err: unknown): RunEvent {

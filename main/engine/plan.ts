@@ -1,7 +1,8 @@
 // What a replication will send, worked out from one listing of both sides: the transfers (each a resolved
 // base and the snapshot it goes up to) and the refusals that must come before any byte is sent.
 import { EngineError } from './errors'
-import { currentBookmark, incrementalBase } from './keep-base'
+import { currentBookmark, driveBookmarks, incrementalBase } from './keep-base'
+import { discardConfirmed, movedOnError, sentByThisApp } from './moved-on'
 import type { Runner } from '../system/runner'
 import { getManyProperties, listForReplication, type BookmarkInfo, type DatasetListing, type DatasetProperties, type ListedSnapshot } from '../system/zfs'
 import { parseSendEstimate, sendArgv, type SendBase } from '../system/zfs-send'
@@ -33,6 +34,16 @@ export interface ReplicationPlan {
   targetSnapshots: ListedSnapshot[]
   sourceBookmarks: BookmarkInfo[]
   sourceProps: DatasetProperties
+  /** Snapshots this app sent that the laptop has destroyed since, confirmed for discarding before the transfer. */
+  discard?: ListedSnapshot[]
+}
+
+/** What the user confirmed and what the app knows it sent, for the plan's refusals (moved-on.ts). */
+export interface PlanOptions {
+  /** Guids this app verified on the drive before (the last verified run's record). */
+  knownSent?: ReadonlySet<string>
+  /** Snapshot names typed to confirm discarding them from the drive (--discard-from-drive). */
+  discard?: readonly string[]
 }
 
 /** The newest source snapshot the target also holds, matched by guid as zfs receive does. */
@@ -80,7 +91,7 @@ export async function readSides(runner: Runner, pairs: readonly { source: string
  * stream of the oldest snapshot and then -I up to the newest; a later one is -I from the newest common
  * snapshot. Never -F, never a sync snapshot of our own.
  */
-export function resolvePlan(source: string, target: string, sides: Sides, poolGuid?: string): ReplicationPlan {
+export function resolvePlan(source: string, target: string, sides: Sides, poolGuid?: string, opts: PlanOptions = {}): ReplicationPlan {
   const src = sides.listings.get(source)
   const sourceProps = sides.props.get(source)
   if (!src?.exists || !sourceProps) throw new EngineError('source-missing', `The source dataset ${source} does not exist.`)
@@ -115,7 +126,17 @@ export function resolvePlan(source: string, target: string, sides: Sides, poolGu
   if (!common && tgt.snapshots.length > 0) {
     throw new EngineError('no-common-snapshot', `${target} on the drive shares no snapshot with ${source}.`, 'The drive holds a copy of something else, or the laptop pruned every snapshot the drive has. Nothing was changed; a fresh full copy needs a new target dataset.')
   }
-  const diverged = divergedSnapshots(src.snapshots, tgt.snapshots)
+  let diverged = divergedSnapshots(src.snapshots, tgt.snapshots)
+  let discard: ListedSnapshot[] | undefined
+  if (diverged.length > 0 && !token) {
+    const known = new Set([...(opts.knownSent ?? []), ...(poolGuid ? driveBookmarks(src.bookmarks, poolGuid).map((b) => b.guid) : [])])
+    const gone = sentByThisApp(diverged, known)
+    if (gone && common) {
+      if (!discardConfirmed(opts.discard, gone)) throw movedOnError(source, target, gone, common.snapshot, opts.discard)
+      discard = gone
+      diverged = []
+    }
+  }
   if (diverged.length > 0 && !token) {
     throw new EngineError('target-diverged', `${target} has snapshots newer than the last one it shares with ${source}: ${diverged.map((s) => s.snapshot).join(', ')}.`, 'Something was snapshotted on the drive itself. Nothing was changed; remove those snapshots by hand if they are not needed.')
   }
@@ -128,7 +149,8 @@ export function resolvePlan(source: string, target: string, sides: Sides, poolGu
   } else if (common.guid !== newest.guid) {
     transfers.push({ base: { kind: 'incremental', from: common.name, intermediates: true }, to: newest.name, estimateBytes: null })
   }
-  return { ...base, targetExists: true, resumeToken: token, common: common?.snapshot ?? null, transfers, targetSnapshots: tgt.snapshots }
+  const remaining = discard ? tgt.snapshots.filter((t) => !discard.includes(t)) : tgt.snapshots
+  return { ...base, targetExists: true, resumeToken: token, common: common?.snapshot ?? null, transfers, targetSnapshots: remaining, ...(discard ? { discard } : {}) }
 }
 
 /** Fills in `zfs send -nvP` estimates (the syncoid path's byte total, and what a dry run shows). */

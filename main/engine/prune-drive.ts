@@ -15,21 +15,30 @@ export interface PruneResult {
   decisions: Map<string, RetentionDecision>
 }
 
-export async function pruneDrive(ctx: StepContext, config: Config, drive: DriveConfig, plans: readonly ReplicationPlan[], after: Map<string, AfterListing>, dryRun: boolean): Promise<PruneResult> {
+/** What the drive's retention removes from each target as `after` lists it; nothing is destroyed. */
+export async function retentionDecisions(ctx: StepContext, drive: DriveConfig, plans: readonly ReplicationPlan[], after: Map<string, AfterListing>, dryRun: boolean): Promise<Map<string, RetentionDecision>> {
   const retention = drive.retention ?? 'mirror'
   const decisions = new Map<string, RetentionDecision>()
-  let removed = 0
-  if (retention === 'mirror' && !config.replication.deleteTargetSnapshots) return { removed, decisions }
   for (const p of plans) {
     const lists = after.get(p.target)
     if (!lists) continue
     const protect = { newestCommonGuid: newestCommon(lists.src, lists.tgt)?.guid ?? null, bookmarkGuid: currentBookmark(p.sourceBookmarks, drive.poolGuid)?.guid ?? null }
     const sourceGuids = new Set(lists.src.map((s) => s.guid))
-    const d: RetentionDecision = retention === 'mirror' ? applyMirror(inOrder(lists.tgt), sourceGuids, protect) : applyKeepPolicy(inOrder(await datedTarget(ctx, p, lists, dryRun)), retention, protect)
-    decisions.set(p.target, d)
+    decisions.set(p.target, retention === 'mirror' ? applyMirror(inOrder(lists.tgt), sourceGuids, protect) : applyKeepPolicy(inOrder(await datedTarget(ctx, p, lists, dryRun)), retention, protect))
+  }
+  return decisions
+}
+
+export async function pruneDrive(ctx: StepContext, config: Config, drive: DriveConfig, plans: readonly ReplicationPlan[], after: Map<string, AfterListing>, dryRun: boolean): Promise<PruneResult> {
+  const retention = drive.retention ?? 'mirror'
+  let removed = 0
+  if (retention === 'mirror' && !config.replication.deleteTargetSnapshots) return { removed, decisions: new Map() }
+  const decisions = await retentionDecisions(ctx, drive, plans, after, dryRun)
+  for (const [target, d] of decisions) {
+    const lists = after.get(target)!
     if (d.prune.length === 0) continue
-    ctx.info(`${p.target} (${describeRetention(retention)}): ${dryRun ? 'would remove' : 'removing'} ${d.prune.map((s) => `@${s.snapshot}`).join(', ')}; keeping ${d.keep.length}`)
-    for (const argv of destroySnapshotsArgv(p.target, d.prune.map((s) => s.snapshot))) await ctx.runner.run(argv)
+    ctx.info(`${target} (${describeRetention(retention)}): ${dryRun ? 'would remove' : 'removing'} ${d.prune.map((s) => `@${s.snapshot}`).join(', ')}; keeping ${d.keep.length}`)
+    for (const argv of destroySnapshotsArgv(target, d.prune.map((s) => s.snapshot))) await ctx.runner.run(argv)
     removed += d.prune.length
     const gone = new Set(d.prune.map((s) => s.guid))
     lists.tgt = lists.tgt.filter((t) => !gone.has(t.guid))

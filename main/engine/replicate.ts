@@ -14,7 +14,8 @@ import type { StepContext } from './pipeline'
 import { prunedOnSource, targetAfter, type ReplicationPlan, type Transfer } from './plan'
 import { ProgressMeter } from './progress'
 import { which } from './tools'
-import { runTransfer, transferError } from './transfer'
+import { runTransfer } from './transfer'
+import { transferFailure } from './transfer-failure'
 
 /** Both sides as they are after the transfer, for prune and verify. */
 export interface AfterListing {
@@ -96,7 +97,7 @@ export async function replicateSyncoid(ctx: StepContext, drive: DriveConfig, pla
       try {
         await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal)
       } catch (err) {
-        throw transferError(err, p.source, p.target)
+        throw await transferFailure(ctx, err, { source: p.source, target: p.target, what: `@${p.newest}`, neededBytes: p.totalBytes })
       }
       meter.finishSegment()
     }

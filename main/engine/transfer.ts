@@ -1,10 +1,9 @@
 // The native transfer: `zfs send -w -v -P … | zfs receive -s -u TARGET` as one OS pipe between the two
 // children (Runner.pipe), its progress read from the send's own stderr. One call performs one resolved
 // transfer: a full stream, an incremental from a snapshot or a bookmark, or a resume token.
-import { CommandError, PipeError } from '../system/runner'
 import { dieWithParentArgv } from '../system/setpriv'
 import { receiveArgv, sendArgv, SendProgress } from '../system/zfs-send'
-import { EngineError } from './errors'
+import { transferFailure } from './transfer-failure'
 import type { StepContext } from './pipeline'
 import type { Transfer } from './plan'
 import type { ProgressMeter } from './progress'
@@ -47,18 +46,7 @@ export async function runTransfer(ctx: StepContext, t: Transfer, o: TransferOpti
       },
     })
   } catch (err) {
-    throw transferError(err, o.source, o.target)
+    throw await transferFailure(ctx, err, { source: o.source, target: o.target, what: t.to ? `@${t.to.split('@')[1]}` : 'the interrupted transfer', neededBytes: progress.totalBytes ?? t.estimateBytes })
   }
   return { bytes: progress.totalBytes ?? progress.bytes }
-}
-
-/** What the receive (or the send) said, as an error a user can act on. */
-export function transferError(err: unknown, source: string, target: string): unknown {
-  if (!(err instanceof CommandError) || err.cancelled) return err
-  const stderr = err instanceof PipeError ? `${err.result.receive.stderr}\n${err.result.send.stderr}` : err.stderr
-  if (/has been modified|destination .* has snapshots|destination .* exists/.test(stderr)) {
-    return new EngineError('target-modified', `${target} on the drive was changed since the last backup, so the new snapshots cannot be received on top of it.`, `Nothing was rolled back. If the change on the drive is not needed, roll it back by hand (zfs rollback ${target}@<newest snapshot>) and back up again.`)
-  }
-  const tail = stderr.split('\n').filter((l) => l.trim() !== '' && !/^(\d\d:\d\d:\d\d|full|incremental|size)\t/.test(l)).slice(-3).join(' / ')
-  return new EngineError('replication-failed', `Sending ${source} to ${target} failed${tail ? `: ${tail}` : ''}`, 'The drive keeps its previous snapshots; the next run sends the rest.')
 }

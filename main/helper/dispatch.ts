@@ -47,6 +47,8 @@ export const dispatch: DispatchTable = {
       emit: c.emit,
       signal: c.signal,
       dryRun: c.job.dryRun ?? false,
+      pruneFirst: c.job.pruneFirst ?? false,
+      ...(c.job.discard ? { discard: c.job.discard } : {}),
       ...lock(c),
     })),
   eject: (c) => eject({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, powerOff: c.job.powerOff ?? true, ...lock(c) }),

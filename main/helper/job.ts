@@ -18,7 +18,13 @@ export const JobDriveName = z.string().trim().min(1).max(64).regex(/^[^\0\n\r]+$
 const base = { configPath: ConfigPath }
 
 export const Job = z.discriminatedUnion('verb', [
-  z.strictObject({ verb: z.literal('backup'), ...base, drive: JobDriveName, powerOff: z.boolean().optional(), dryRun: z.boolean().optional() }),
+  z.strictObject({
+    verb: z.literal('backup'), ...base, drive: JobDriveName, powerOff: z.boolean().optional(), dryRun: z.boolean().optional(),
+    // A full drive: the retention's removals before the transfer. The laptop moved on: snapshot names the
+    // user confirmed for discarding (the engine checks they are exactly those this app sent).
+    pruneFirst: z.boolean().optional(),
+    discard: z.array(z.string().min(1).max(255).regex(/^[A-Za-z0-9_.:-]+$/, 'a snapshot name')).max(1000).optional(),
+  }),
   z.strictObject({ verb: z.literal('eject'), ...base, drive: JobDriveName, powerOff: z.boolean().optional() }),
   z.strictObject({ verb: z.literal('scrub'), ...base, drive: JobDriveName }),
   // setup formats a disk: the by-id path and the repeated confirmation are checked again by the engine.
