@@ -1,0 +1,182 @@
+// What a drive does to a backup when it is too small, or when the laptop moved on, through the CLI as a
+// user meets it, against real OpenZFS: a full 128 MB drive says what the transfer needed and what is free,
+// gets its partial receive discarded, is offered (never silently) the retention's removals before
+// sending, and then succeeds, as does a bigger drive; snapshots this app sent and the laptop destroyed
+// since are named and offered for discarding, while a snapshot made on the drive keeps the refusal.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Config } from '../../main/config/schema'
+import { RunRecord } from '../../shared/run-record'
+import { unplug } from './guest/drives'
+import { saveArtifact } from './guest/env'
+import { configFor, importedPools, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
+import { sh } from './guest/sh'
+
+const tmp = mkdtempSync('/tmp/trouble-')
+const historyPath = join(tmp, 'history.jsonl')
+
+interface Line { type: string; [k: string]: unknown }
+
+/** The CLI as a user runs it (as root), with --json: its exit code and every line it printed. */
+async function cli(config: Config, args: string[] = [], name = 'run') {
+  const configPath = join(tmp, 'config.json')
+  writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 })
+  const r = await execa('node', ['out/main/cli.js', 'backup', '--config', configPath, '--history', historyPath, '--json', ...args], { reject: false })
+  saveArtifact(`trouble/${name}.jsonl`, r.stdout)
+  const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line)
+  return {
+    exitCode: r.exitCode,
+    lines,
+    error: lines.find((l) => l.type === 'error') as { code: string; message: string; hint?: string } | undefined,
+    warnings: lines.filter((l) => l.type === 'warning') as unknown as { code: string; message: string }[],
+    infos: lines.flatMap((l) => (l.type === 'info' ? [l.message as string] : [])),
+    commands: lines.flatMap((l) => (l.type === 'command' ? [l.argv as string[]] : [])),
+  }
+}
+
+const lastRecord = (): RunRecord => RunRecord.parse(JSON.parse(readFileSync(historyPath, 'utf8').trim().split('\n').at(-1)!))
+const onDrive = async (d: BackupDrive, ds: string): Promise<Map<string, string>> => {
+  await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', d.guid])
+  try {
+    return await snapshotGuids(ds)
+  } finally {
+    await sh(['zpool', 'export', d.pool])
+  }
+}
+
+let src: SourcePool
+let small: BackupDrive
+let config: Config
+const target = 'dtbk/home'
+const afterBackup = { export: true, powerOff: false }
+
+beforeAll(async () => {
+  src = await makeSource('dtlap', { sizeMb: 384 })
+  small = await makeBackupDrive('dtsmall', 'dtbk', { sizeMb: 128 })
+  config = configFor(src, [{ name: 'Small', drive: small, target }], { afterBackup })
+})
+
+afterAll(async () => {
+  for (const p of await importedPools()) if (p.startsWith('dt') && p !== 'dtlap') await sh(['zpool', 'export', '-f', p], { ok: false })
+  await unplug(small.usb).catch(() => undefined)
+})
+
+describe('a drive too small for the backup', () => {
+  let a0 = ''
+  let b = ''
+
+  it('says what the transfer needed and what the drive has free, discards the partial receive, and keeps zfs\'s words for the record only', async () => {
+    // The drive holds a0 (24 MiB of its own) and a1; the laptop pruned a0 and then took 40 MiB more.
+    writeRandom(src, 'a0.bin', 24)
+    a0 = await snap(src)
+    expect((await cli(config, [], 'first')).exitCode).toBe(0)
+    await sh(['rm', `${src.mountpoint}/a0.bin`])
+    writeRandom(src, 'a1.bin', 1)
+    await snap(src)
+    expect((await cli(config, [], 'second')).exitCode).toBe(0)
+    await sh(['zfs', 'destroy', `${src.dataset}@${a0}`])
+    writeRandom(src, 'b.bin', 40)
+    b = await snap(src)
+
+    const full = await cli(config, [], 'enospc')
+    expect(full.exitCode).toBe(1)
+    expect(full.error?.code).toBe('drive-full')
+    expect(full.error?.message).toMatch(new RegExp(`^The drive is full: @${b} needs about 4\\d\\.\\d MiB, and the drive has \\d+\\.\\d MiB free\\. The partial copy was discarded \\(zfs receive -A ${target}\\), so its space is free again\\.$`))
+    // Offered, not done: the snapshot the drive's retention (mirror) removes anyway, and the flag that removes it first.
+    expect(full.error?.hint).toMatch(new RegExp(`removes one snapshot at this backup anyway, after the transfer \\(${target}@${a0}\\): back up with --prune-first`))
+    expect(full.error?.hint).not.toMatch(/resumes on the next run/)
+    expect(full.commands).toContainEqual(['zfs', 'receive', '-A', target])
+    expect(full.commands.some((a) => a[1] === 'destroy')).toBe(false)
+    // The tools' own output is in the history's record of the failed step; the headline is the sentence.
+    const rec = lastRecord()
+    expect(rec.error?.message).not.toMatch(/cannot receive|Broken pipe/)
+    const outputs = rec.steps.find((s) => s.id === 'replicate')?.outputs ?? []
+    expect(outputs.flatMap((o) => o.output)).toContain('cannot receive incremental stream: out of space')
+    // The space came back: no partial state is left on the drive, and it still ends at what it had.
+    await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', small.guid])
+    try {
+      expect(await zfsGet(target, 'receive_resume_token')).toBe('-')
+      expect(Number((await sh(['zfs', 'get', '-Hp', '-o', 'value', 'available', 'dtbk'])).stdout)).toBeGreaterThan(20 * 1024 * 1024)
+      expect([...(await snapshotGuids(target)).keys()]).not.toContain(b)
+    } finally {
+      await sh(['zpool', 'export', small.pool])
+    }
+  })
+
+  it('a dry run says in advance that it would not fit, and what --prune-first would remove first', async () => {
+    const dry = await cli(config, ['--dry-run'], 'dry-run')
+    expect(dry.exitCode).toBe(0)
+    expect(dry.warnings).toContainEqual(expect.objectContaining({ code: 'drive-too-full', message: expect.stringMatching(/would not fit.*--prune-first/) }))
+    const first = await cli(config, ['--dry-run', '--prune-first'], 'dry-run-prune-first')
+    expect(first.exitCode).toBe(0)
+    expect(first.infos).toContainEqual(expect.stringMatching(new RegExp(`${target} \\(mirror the laptop\\): would remove @${a0}`)))
+    expect((await onDrive(small, target)).has(a0)).toBe(true)
+  })
+
+  it('succeeds on a bigger drive, and on this one with --prune-first', async () => {
+    const big = await makeBackupDrive('dtbig', 'dtbig', { sizeMb: 256 })
+    try {
+      const both = configFor(src, [{ name: 'Small', drive: small, target }, { name: 'Big', drive: big, target: 'dtbig/home' }], { afterBackup })
+      expect((await cli(both, ['--drive', 'Big'], 'bigger-drive')).exitCode).toBe(0)
+      expect((await onDrive(big, 'dtbig/home')).get(b)).toBe((await snapshotGuids(src.dataset)).get(b))
+    } finally {
+      await unplug(big.usb)
+    }
+    const r = await cli(config, ['--prune-first'], 'prune-first')
+    expect(r.error).toBeUndefined()
+    expect(r.exitCode).toBe(0)
+    const destroy = r.commands.findIndex((a) => a[1] === 'destroy')
+    const send = r.commands.findIndex((a) => a.includes('send') && !a.includes('-n'))
+    expect(destroy).toBeGreaterThanOrEqual(0)
+    expect(destroy).toBeLessThan(send)
+    const held = await onDrive(small, target)
+    expect(held.get(b)).toBe((await snapshotGuids(src.dataset)).get(b))
+    expect(held.has(a0)).toBe(false)
+  })
+})
+
+describe('the laptop moved on', () => {
+  it('names the snapshot this app sent that the laptop destroyed, shows the discard in a dry run, and does it only when the name is typed again', async () => {
+    const newest = [...(await snapshotGuids(src.dataset)).keys()].at(-1)!
+    await sh(['zfs', 'destroy', `${src.dataset}@${newest}`])
+    writeRandom(src, 'c.bin', 1)
+    const c = await snap(src)
+
+    const refused = await cli(config, [], 'moved-on')
+    expect(refused.exitCode).toBe(1)
+    expect(refused.error?.code).toBe('laptop-moved-on')
+    expect(refused.error?.message).toMatch(new RegExp(`^The laptop has destroyed @${newest} of ${src.dataset} since this app sent it to the drive`))
+    expect(refused.error?.message).not.toMatch(/snapshotted on the drive/)
+    expect(refused.error?.hint).toContain(`--discard-from-drive ${newest}`)
+
+    const dry = await cli(config, ['--dry-run', '--discard-from-drive', newest], 'moved-on-dry-run')
+    expect(dry.exitCode).toBe(0)
+    expect(dry.infos).toContainEqual(expect.stringMatching(new RegExp(`${target}: would discard @${newest}`)))
+    expect((await onDrive(small, target)).has(newest)).toBe(true)
+
+    const wrong = await cli(config, ['--discard-from-drive', 'something-else'], 'moved-on-wrong-name')
+    expect(wrong.error?.code).toBe('discard-mismatch')
+
+    const ok = await cli(config, ['--discard-from-drive', newest], 'moved-on-discard')
+    expect(ok.error).toBeUndefined()
+    expect(ok.exitCode).toBe(0)
+    expect(ok.commands).toContainEqual(['zfs', 'destroy', `${target}@${newest}`])
+    const held = await onDrive(small, target)
+    expect(held.has(newest)).toBe(false)
+    expect(held.get(c)).toBe((await snapshotGuids(src.dataset)).get(c))
+  })
+
+  it('a snapshot made on the drive itself keeps today\'s refusal', async () => {
+    await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', small.guid])
+    await sh(['zfs', 'snapshot', `${target}@made-on-the-drive`])
+    await sh(['zpool', 'export', small.pool])
+    writeRandom(src, 'd.bin', 1)
+    await snap(src)
+    const r = await cli(config, [], 'drive-made')
+    expect(r.exitCode).toBe(1)
+    expect(r.error?.code).toBe('target-diverged')
+    expect(r.error?.hint).toMatch(/snapshotted on the drive itself/)
+  })
+})
