@@ -67,13 +67,15 @@ export async function withPruneOffer(ctx: StepContext, err: DriveFullError, s: B
  * and says in advance when the backup would not fit (and what --prune-first would remove).
  */
 export async function checkRoomDryRun(ctx: StepContext, s: BeforeSending): Promise<void> {
+  // With --prune-first the free space is not yet what the transfer will find; the dry run lists the removals.
+  if (s.pruneFirst) return
   const parents = [...new Set(s.plans.map((p) => p.target.slice(0, p.target.lastIndexOf('/'))).filter(Boolean))]
   if (parents.length === 0) return
   const props = await getManyProperties(ctx.runner, parents, ['available']).catch(() => null)
   for (const p of s.plans) {
     const free = Number(props?.get(p.target.slice(0, p.target.lastIndexOf('/')))?.raw.available?.value)
     if (p.totalBytes === null || !Number.isFinite(free) || p.totalBytes <= free) continue
-    const offer = s.pruneFirst ? null : await pruneOffer(ctx, s).catch(() => null)
+    const offer = await pruneOffer(ctx, s).catch(() => null)
     ctx.warn('drive-too-full', `${p.target}: this backup needs about ${bytes(p.totalBytes)} and the drive has ${bytes(free)} free, so it would not fit.${offer ? ` ${offer}` : ''}`)
   }
 }
