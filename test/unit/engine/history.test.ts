@@ -38,3 +38,21 @@ describe('run history', () => {
     expect(warnings).toHaveLength(1)
   })
 })
+
+describe('a failed step\'s own output', () => {
+  it('is kept with the step in the record (the error is the sentence), from the pipeline\'s command-output event', async () => {
+    const { runPipeline } = await import('../../../main/engine/pipeline')
+    const { EngineError } = await import('../../../main/engine/errors')
+    const out: RunEvent[] = []
+    const failing = new EngineError('drive-full', 'The drive is full: @b needs about 40.0 MiB, and the drive has 31.0 MiB free.')
+    failing.outputs = [{ argv: ['zfs', 'receive', '-s', '-u', 'bk/home'], exitCode: 1, output: ['cannot receive incremental stream: out of space'] }]
+    await runPipeline({
+      verb: 'backup', drive: 'T7', state: {}, emit: (e) => out.push(e), signal: new AbortController().signal,
+      runner: { run: async (argv) => ({ argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }) },
+      steps: [{ id: 'replicate', title: 'Send', run: async () => { throw failing } }],
+    })
+    const r = recordFromEvents(out)!
+    expect(r.error).toMatchObject({ code: 'drive-full', message: expect.stringMatching(/^The drive is full/) })
+    expect(r.steps[0]!.outputs).toEqual([{ argv: ['zfs', 'receive', '-s', '-u', 'bk/home'], exitCode: 1, output: ['cannot receive incremental stream: out of space'] }])
+  })
+})
