@@ -580,7 +580,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       if (confirm !== disk.split('/').at(-1) && confirm !== disk) return { accepted: false, reason: 'Type the disk’s name exactly to confirm that it will be erased.' }
       return startRun(job('setup', { disk, name, confirm }))
     },
-    'adopt:start': async ({ pool, target, name }) => startRun(job('adopt', { pool, target, name })),
+    'adopt:start': async ({ pool, target, name, failmodeContinue }) => startRun(job('adopt', { pool, target, name, failmodeContinue })),
     'restore:open': async ({ drive, passphrase }) => {
       if (/[\r\n]/.test(passphrase)) return { accepted: false, reason: 'A passphrase cannot contain a line break.' }
       if (!config.drives.some((d) => d.name === drive)) return unknownDrive(drive)

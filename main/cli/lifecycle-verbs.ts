@@ -74,9 +74,11 @@ export const lifecycleVerbs: Record<string, Verb> = {
   },
   adopt: {
     summary: 'take over a drive prepared by hand with the guide (no formatting)',
-    usage: `adopt --pool NAME --target DATASET [--name NAME] [--source DATASET]
-  Checks that DATASET is a raw-encrypted copy of the source (common snapshots, key not on the drive).`,
-    options: { pool: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' } },
+    usage: `adopt --pool NAME --target DATASET [--name NAME] [--source DATASET] [--failmode-continue]
+  Checks that DATASET is a raw-encrypted copy of the source (common snapshots, key not on the drive).
+  --failmode-continue  set failmode=continue on the pool (as setup does): with the default, wait, a
+                       drive unplugged mid-write hangs every later zfs command until it is back`,
+    options: { pool: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' }, 'failmode-continue': { type: 'boolean' } },
     async run(ctx) {
       const pool = str(ctx.values.pool)
       const target = str(ctx.values.target)
@@ -86,7 +88,7 @@ export const lifecycleVerbs: Record<string, Verb> = {
       }
       return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
         adopt({
-          config: ctx.config, configPath: ctx.configPath, pool, target,
+          config: ctx.config, configPath: ctx.configPath, pool, target, failmodeContinue: Boolean(ctx.values['failmode-continue']),
           ...(str(ctx.values.name) ? { name: str(ctx.values.name)! } : {}),
           ...(str(ctx.values.source) ? { source: str(ctx.values.source)! } : {}),
           runner: new ExecaRunner(), emit, signal: ctx.signal,

@@ -12,7 +12,7 @@ import { EngineError } from './errors'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { planReplication, prunedOnSource, type ReplicationPlan } from './plan'
-import { exportDrivePool, importDrivePool, isImported, powerOffDrive } from './pool'
+import { exportDrivePool, importDrivePool, powerOffDrive, type DrivePool } from './pool'
 import { missingTools } from './tools'
 import { ProgressMeter } from './progress'
 
@@ -30,6 +30,8 @@ export interface BackupState {
   importedByUs: boolean
   /** A run that failed before reaching the pool leaves it as it found it. */
   importAttempted: boolean
+  /** The drive's pool once imported and checked (by GUID): address it as pool.name. Null until then, and when refused. */
+  pool: DrivePool | null
 }
 
 /** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
@@ -77,9 +79,10 @@ const importPool: Step<BackupState> = {
   title: 'Import the drive\'s pool',
   async run(ctx, s) {
     s.importAttempted = true
-    const r = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
-    s.importedByUs = r === 'imported'
-    return { note: r === 'already-imported' ? 'already imported' : `imported ${s.drive.pool}${s.dryRun ? ' read-only' : ''}` }
+    s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
+    s.importedByUs = s.pool.importedByUs
+    if (s.pool.readonly && !s.dryRun) throw new EngineError('drive-open-for-restore', `${s.pool.name} is imported read-only (a restore is open).`, 'Close the restore (restore close) first; then back up again.')
+    return { note: s.importedByUs ? `imported ${s.pool.name}${s.dryRun ? ' read-only' : ''}` : `${s.pool.name} already imported` }
   },
 }
 
@@ -182,10 +185,11 @@ const exportPool: Step<BackupState> = {
   async run(ctx, s) {
     return releasingLock(s, async () => {
       if (!s.importAttempted) return { skipped: 'the pool was not touched' }
+      // Refused at import (not the drive's pool, or not importable): left as it was found.
+      if (!s.pool) return { skipped: 'the drive\'s pool was not imported' }
       if (s.dryRun && !s.importedByUs) return { skipped: 'dry run: the pool was imported before, left as it was' }
       if (!s.config.afterBackup.export && !s.dryRun) return { skipped: 'afterBackup.export is off' }
-      if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
-      await exportDrivePool(ctx, s.drive)
+      if (!(await exportDrivePool(ctx, s.drive))) return { skipped: 'not imported' }
     })
   },
 }
@@ -196,10 +200,10 @@ const powerOff: Step<BackupState> = {
   async run(ctx, s) {
     if (!s.config.afterBackup.export || !s.config.afterBackup.powerOff) return { skipped: 'afterBackup.powerOff is off' }
     if (s.dryRun) {
-      await ctx.runner.run(powerOffArgv(s.drive.disk))
+      await ctx.runner.run(powerOffArgv(s.pool?.disk ?? s.drive.disk))
       return { note: 'dry run: the drive stays on' }
     }
-    await powerOffDrive(ctx, s.drive)
+    await powerOffDrive(ctx, s.drive, s.pool?.disk ?? null)
     return { note: 'safe to unplug' }
   },
 }
@@ -213,7 +217,7 @@ export interface BackupOptions extends DriveRunOptions {
 /** A fresh state for backupSteps (setup runs them too, for its first copy). */
 export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string } = {}): BackupState {
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
-  return { config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, ...(opts.lockPath ? { lockPath: opts.lockPath } : {}) }
+  return { config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, pool: null, ...(opts.lockPath ? { lockPath: opts.lockPath } : {}) }
 }
 
 export function pickDrive(config: Config, name?: string): DriveConfig {

@@ -10,7 +10,7 @@ import { EngineError } from './errors'
 import { LifecycleError } from './lifecycle-errors'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { exportDrivePool, importDrivePool, isImported } from './pool'
+import { exportDrivePool, importDrivePool } from './pool'
 import { isWrongPassphrase, type PassphraseSource } from './restore'
 
 interface VerifyKeyState {
@@ -28,9 +28,9 @@ const steps: Step<VerifyKeyState>[] = [
     async run(ctx, s) {
       s.lock = acquireLock(s.lockPath, `key check of ${s.drive.name}`)
       if (process.getuid?.() !== 0) throw new EngineError('not-root', 'Checking the key imports the pool, which needs root.', 'Run it with sudo or doas.')
-      const r = await importDrivePool(ctx, s.drive, { readonly: true })
-      s.importedByUs = r === 'imported'
-      return { note: r === 'imported' ? `imported ${s.drive.pool} read-only` : 'already imported' }
+      const pool = await importDrivePool(ctx, s.drive, { readonly: true })
+      s.importedByUs = pool.importedByUs
+      return { note: pool.importedByUs ? `imported ${pool.name} read-only` : `${pool.name} already imported` }
     },
   },
   {
@@ -62,8 +62,7 @@ const steps: Step<VerifyKeyState>[] = [
     async run(ctx, s) {
       return releasingLock(s, async () => {
         if (!s.importedByUs) return { skipped: 'it was imported before; left as it was' }
-        if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
-        await exportDrivePool(ctx, s.drive)
+        if (!(await exportDrivePool(ctx, s.drive))) return { skipped: 'not imported' }
       })
     },
   },

@@ -58,7 +58,7 @@ export const dispatch: DispatchTable = {
   setup: (c) =>
     setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
   adopt: (c) =>
-    adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
+    adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, failmodeContinue: c.job.failmodeContinue ?? false, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
 }
 
 export function availableVerbs(table: DispatchTable = dispatch): JobVerb[] {
