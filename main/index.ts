@@ -45,6 +45,7 @@ if (!app.requestSingleInstanceLock()) {
       historyPath: defaultHistoryPath(),
       launcher: new PkexecLauncher({ command: helperCommand({ packaged: app.isPackaged, env: process.env, execPath: process.execPath, outMainDir: __dirname }) }),
       runner: new ExecaRunner(),
+      availableVerbs: availableVerbs(),
       startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
       notifier,
       openWindow,

@@ -6,20 +6,19 @@
 // timers are one-shots: the "stalled" mark 5 s after the last moved byte, the outbound rate limits, and
 // a daily re-check for the "no backup for N days" reminder.
 import { randomUUID } from 'node:crypto'
-import type { AppState, DrivePresence, DriveStatus, RunStatus, SourceCandidate, DoctorCheck, Accepted } from '../../preload/contract'
-import { RunRecord as RunRecordSchema } from '../../preload/contract'
+import type { AppState, DrivePresence, DriveStatus, RunStatus, SourceCandidate, DoctorCheck, Accepted } from '../../shared/wire'
+import { RunRecord as RunRecordSchema } from '../../shared/run-record'
 import { ConfigError, loadConfig, saveConfig } from '../config/load'
 import { emptyConfig, type Config, type DriveConfig } from '../config/schema'
-import type { RunEvent } from '../engine/events'
+import type { RunEvent } from '../../shared/events'
 import { runDoctor } from '../engine/doctor'
 import { listDiskCandidates } from '../engine/disks'
 import { openTargets, restoreFile } from '../engine/restore'
 import { lastScrub, scrubDue } from '../engine/scrub'
 import { recordDrive } from '../engine/setup'
 import { which } from '../engine/tools'
-import { availableVerbs as helperVerbs } from '../helper/dispatch'
 import type { Job, JobVerb } from '../helper/job'
-import { applyEvent, type RunRecord } from '../history/record'
+import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { appendRun, readRuns } from '../history/store'
 import type { Runner } from '../system/runner'
 import { diffArgv, listSnapshots, parseDiff, type SnapshotInfo } from '../system/zfs'
@@ -65,8 +64,8 @@ export interface CoordinatorDeps {
   openWindow?: () => void
   chooseFolder?: () => Promise<string | null>
   timers?: TimerApi
-  /** Verbs the helper can run; defaults to the helper's dispatch table. */
-  availableVerbs?: readonly JobVerb[]
+  /** Verbs the helper can run (main/index.ts passes the helper's dispatch table). */
+  availableVerbs: readonly JobVerb[]
   log?: (message: string) => void
 }
 
@@ -107,7 +106,7 @@ const VERB_TITLE: Record<JobVerb, string> = {
 export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const timers = deps.timers ?? realTimers
   const log = deps.log ?? ((m: string) => console.warn(m))
-  const available = new Set<JobVerb>(deps.availableVerbs ?? helperVerbs())
+  const available = new Set<JobVerb>(deps.availableVerbs)
   const iso = (ms = timers.now()): string => new Date(ms).toISOString()
 
   let config: Config = emptyConfig()

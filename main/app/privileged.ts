@@ -11,7 +11,7 @@
 // when the app dies, so it never outlives the app.
 import { execa } from 'execa'
 import { join } from 'node:path'
-import { RunEvent } from '../engine/events'
+import { RunEvent } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import { which } from '../engine/tools'
 import type { Job } from '../helper/job'

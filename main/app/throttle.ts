@@ -1,6 +1,6 @@
 // Rate limits for what goes to the window: progress at most 10 a second, everything else at once.
 
-import type { RunEvent } from '../engine/events'
+import type { RunEvent } from '../../shared/events'
 
 export interface TimerApi {
   now(): number

@@ -1,7 +1,7 @@
 // The tray's context menu. On Linux a left click may never reach the app (StatusNotifierItem hosts
 // differ), so every action is also in this menu. Which items are enabled follows AppState.
 import type { MenuItemConstructorOptions } from 'electron'
-import type { AppState } from '../../preload/contract'
+import type { AppState } from '../../shared/wire'
 
 export interface TrayActions {
   backupNow(): void

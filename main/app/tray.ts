@@ -1,7 +1,7 @@
 // The tray icon: one picture per state (assets/tray-<name>.png), a tooltip that says what is going on,
 // and the context menu. Electron objects are injected, so this is tested without Electron.
 import type { MenuItemConstructorOptions } from 'electron'
-import type { AppState } from '../../preload/contract'
+import type { AppState } from '../../shared/wire'
 import { menuStateFor, trayMenu, type TrayActions } from './tray-menu'
 
 export type TrayIconName = 'idle' | 'connected' | 'running' | 'done' | 'error' | 'stale'

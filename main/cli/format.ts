@@ -1,7 +1,7 @@
 // Human-readable lines for a run's events: the commands exactly as run, progress with rate and ETA.
 import { bytes, duration } from '../engine/units'
 import { displayCommand } from '../system/runner'
-import type { Progress, RunEvent } from '../engine/events'
+import type { Progress, RunEvent } from '../../shared/events'
 
 export { bytes, duration }
 

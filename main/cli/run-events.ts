@@ -1,8 +1,8 @@
 // Shared by every verb that runs a pipeline: print its events (human or JSON), keep the history record,
 // and turn the outcome into the exit code.
-import type { Emit, RunEvent } from '../engine/events'
+import type { Emit, RunEvent } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
-import { applyEvent, type RunRecord } from '../history/record'
+import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { appendRun } from '../history/store'
 import { formatEvent, progressLine } from './format'
 import { EXIT, type Io } from './verb'

@@ -1,5 +1,5 @@
 // Every prerequisite, each with the fix for Debian and for NixOS (the guide's author runs NixOS).
-import type { DoctorCheck } from '../../preload/contract'
+import type { DoctorCheck } from '../../shared/wire'
 import type { Config } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'

@@ -1,12 +1,13 @@
 // Failures a user can act on carry a stable code (for the UI and tests) and a sentence saying what to do.
 import type { z } from 'zod'
-import type { Holder } from './events'
+import type { Holder } from '../../shared/events'
 
 export type ErrorCode =
   | 'config-invalid'
   | 'drive-unknown'
   | 'not-root'
   | 'busy-another-run'
+  | 'lock-dir-unsafe'
   | 'tool-missing'
   | 'syncoid-too-old'
   | 'source-missing'

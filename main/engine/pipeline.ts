@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema'
 import { CommandError, type Runner, type RunOptions } from '../system/runner'
 import { EngineError } from './errors'
-import type { Emit, Progress, RunEvent, Verb } from './events'
+import type { Emit, Progress, RunEvent, Verb } from '../../shared/events'
 
 export interface StepContext {
   /** Runs commands on behalf of this step: each one is reported before it starts. */

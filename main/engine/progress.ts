@@ -1,7 +1,7 @@
 // Byte progress for a replication: the total is known before the first byte (from `zfs send -nvP`), the
 // count comes from pv through syncoid. Emitted at least once a second even when pv is silent, so a stall
 // shows as a falling rate and no ETA instead of a frozen bar; never more than 100 %.
-import type { Progress } from './events'
+import type { Progress } from '../../shared/events'
 
 interface Sample {
   t: number

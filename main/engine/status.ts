@@ -2,7 +2,7 @@
 // backup, and how far behind the laptop it is (from the last verified copy when the pool is not imported).
 import { existsSync } from 'node:fs'
 import type { Config, DriveConfig } from '../config/schema'
-import type { RunRecord } from '../history/record'
+import type { RunRecord } from '../../shared/run-record'
 import { lastSuccess } from '../history/store'
 import type { Runner } from '../system/runner'
 import { datasetExists, listSnapshots } from '../system/zfs'

@@ -4,14 +4,14 @@
 //   app → helper   line 1: the job (main/helper/job.ts), validated with zod
 //                  line 2: the passphrase, for restore-open and verify-key only
 //                  then nothing; closing stdin cancels the run (the engine still exports the pool)
-//   helper → app   RunEvents (main/engine/events.ts), one per line, ending with run-finished
+//   helper → app   RunEvents (shared/events.ts), one per line, ending with run-finished
 //
 // Anything wrong with the job (not JSON, unknown verb, a field that fails its schema, a config that does
 // not load or validate, a drive that is not in it, a missing passphrase) is answered with one `error`
 // event and exit code 2, before a single command runs.
 import type { Readable } from 'node:stream'
 import type { Config } from '../config/schema'
-import { RunEvent, type Emit } from '../engine/events'
+import { RunEvent, type Emit } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import { JobConfigError, invokingUid, readJobConfig } from './config'

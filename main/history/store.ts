@@ -2,7 +2,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { RunRecord } from './record'
+import type { RunRecord } from '../../shared/run-record'
 
 export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
   const xdg = env.XDG_STATE_HOME

@@ -1,5 +1,6 @@
 // The one way this app runs a program: an argv array (never a shell string), recorded so every step can
 // show the exact command it ran. Secrets only ever travel on stdin (`input`), which is never recorded.
+import { spawnSync } from 'node:child_process'
 import { execa } from 'execa'
 
 export interface CommandResult {
@@ -117,4 +118,16 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): v
     for (const p of parts) onLine(p)
   })
   stream.on('end', () => buf && onLine(buf))
+}
+
+/**
+ * Runs a short command synchronously with one open descriptor of ours as its fd 3 (the run lock's
+ * flock(1)). Synchronous so a lock is either taken or refused before anything else of the run starts.
+ */
+export function runSyncWithFd(argv: readonly string[], fd: number): { exitCode: number | null; stderr: string } {
+  const [file, ...args] = argv
+  if (!file) throw new Error('empty command')
+  const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe', fd], env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8', timeout: 10_000 })
+  if (r.error) throw r.error
+  return { exitCode: r.status, stderr: r.stderr ?? '' }
 }

@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { createCoordinator, type Coordinator } from '../../main/app/coordinator'
 import { PkexecLauncher } from '../../main/app/privileged'
+import { availableVerbs } from '../../main/helper/dispatch'
 import { readRuns } from '../../main/history/store'
 import { DriveWatcher } from '../../main/services/drive-watcher'
 import { ExecaRunner } from '../../main/system/runner'
@@ -64,6 +65,7 @@ export async function main(): Promise<void> {
     historyPath,
     launcher: new PkexecLauncher({ command: helper, cwd: PROJECT }),
     runner: new ExecaRunner(),
+    availableVerbs: availableVerbs(),
     startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
     // No session bus in the guest, and nobody to read a notification: the window is what is tested.
     notifier: {

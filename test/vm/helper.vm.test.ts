@@ -3,7 +3,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { execa, type ResultPromise } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunEvent } from '../../main/engine/events'
+import { RunEvent } from '../../shared/events'
 import { replug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, writeRandom, type BackupDrive, type SourcePool } from './guest/pools'

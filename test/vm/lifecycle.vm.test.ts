@@ -16,7 +16,7 @@ import { restoreClose, restoreFile, restoreList, restoreOpen } from '../../main/
 import { lastScrub, scrub } from '../../main/engine/scrub'
 import { setup } from '../../main/engine/setup'
 import { verifyKey } from '../../main/engine/verify-key'
-import { applyEvent, type RunRecord } from '../../main/history/record'
+import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { ExecaRunner } from '../../main/system/runner'
 import { newDrive, plug, unplug, type UsbDrive } from './guest/drives'
 import { saveArtifact } from './guest/env'

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { helperCommand, HELPER_ENV, INSTALLED_HELPER, mapPkexecFailure, PkexecLauncher } from '../../../main/app/privileged'
-import type { RunEvent } from '../../../main/engine/events'
+import type { RunEvent } from '../../../shared/events'
 import type { Job } from '../../../main/helper/job'
 
 vi.mock('electron', () => ({}))

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Coalescer, ProgressThrottle } from '../../../main/app/throttle'
 import { createCoordinator } from '../../../main/app/coordinator'
-import type { RunEvent } from '../../../main/engine/events'
+import type { RunEvent } from '../../../shared/events'
 import { backupEvents, FakeLauncher, fakeRunner, tempFiles } from './fakes'
 
 vi.mock('electron', () => ({}))

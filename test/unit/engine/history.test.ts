@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { recordFromEvents } from '../../../main/history/record'
+import { recordFromEvents } from '../../../shared/run-record'
 import { appendRun, readRuns } from '../../../main/history/store'
-import type { RunEvent } from '../../../main/engine/events'
+import type { RunEvent } from '../../../shared/events'
 
 const at = '2026-11-27T10:00:00.000Z'
 const events: RunEvent[] = [

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ProgressMeter } from '../../../main/engine/progress'
-import type { Progress } from '../../../main/engine/events'
+import type { Progress } from '../../../shared/events'
 
 afterEach(() => vi.useRealTimers())
 

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { readJobConfig } from '../../../main/helper/config'
 import { availableVerbs, dispatch, type DispatchTable } from '../../../main/helper/dispatch'
 import { helperMain } from '../../../main/helper/main'
-import { RunEvent } from '../../../main/engine/events'
+import { RunEvent } from '../../../shared/events'
 import type { CommandResult, Runner } from '../../../main/system/runner'
 
 vi.mock('electron', () => ({}))

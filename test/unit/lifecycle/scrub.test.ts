@@ -1,7 +1,7 @@
 // Scrub progress and results from zpool output captured in the test VM.
 import { describe, expect, it } from 'vitest'
 import { formatScrubResult, lastScrub, parseScrubNote, scrubDue, scrubNote, scrubProgress, scrubResult } from '../../../main/engine/scrub'
-import type { RunRecord } from '../../../main/history/record'
+import type { RunRecord } from '../../../shared/run-record'
 import { parseStatusErrors, parseStatusJson } from '../../../main/system/zpool'
 import { fixture } from '../system/fixtures'
 

@@ -1,7 +1,7 @@
 // Helpers for the drive lifecycle VM tests: collecting a pipeline's events, a runner that refuses to run
 // anything destructive (for refusal tests).
-import type { Emit, RunEvent } from '../../../main/engine/events'
-import { RunEvent as RunEventSchema } from '../../../main/engine/events'
+import type { Emit, RunEvent } from '../../../shared/events'
+import { RunEvent as RunEventSchema } from '../../../shared/events'
 import type { Outcome } from '../../../main/engine/pipeline'
 import { ExecaRunner, type Runner } from '../../../main/system/runner'
 

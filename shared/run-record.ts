@@ -1,10 +1,35 @@
-// A run's history entry, built from its events alone: the CLI, the helper's stream and the tray app all
+// A run's history record: its schema (Node-free: the window receives records over IPC and validates them)
+// and how it is built from the run's events alone. The CLI, the helper's stream and the tray app all
 // produce the same record, and it holds exactly what the events said (so never a secret).
-import type { RunEvent } from '../engine/events'
+import { z } from 'zod'
+import { Verb, type RunEvent } from './events'
 
-import type { RunRecord } from './schema'
+export const StepRecord = z.object({
+  id: z.string(),
+  title: z.string(),
+  outcome: z.enum(['pending', 'ok', 'skipped', 'failed', 'cancelled']),
+  durationMs: z.number().nonnegative(),
+  note: z.string().optional(),
+  commands: z.array(z.array(z.string())),
+})
+export type StepRecord = z.infer<typeof StepRecord>
 
-export type { RunRecord, StepRecord } from './schema'
+export const RunRecord = z.object({
+  id: z.string(),
+  verb: Verb,
+  drive: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  outcome: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  durationMs: z.number().nonnegative(),
+  bytes: z.number().nonnegative(),
+  steps: z.array(StepRecord),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
+  /** Newest snapshot verified on the drive per target, when the run got that far. */
+  replicated: z.array(z.object({ source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() })).default([]),
+})
+export type RunRecord = z.infer<typeof RunRecord>
 
 export function recordFromEvents(events: readonly RunEvent[]): RunRecord | null {
   let rec: RunRecord | null = null

@@ -1,0 +1,101 @@
+// What the app shows and answers, as zod schemas: the tray's state, a drive's status, snapshot rows,
+// doctor checks. Node- and Electron-free: main builds these, the IPC contract validates them, the
+// renderer draws them.
+import { z } from 'zod'
+import { Holder, Progress, Verb } from './events'
+import { RunRecord } from './run-record'
+
+// Names that reach main are checked there again against the config; these only keep garbage out early.
+export const DriveName = z.string().regex(/^[^\0\n]{1,64}$/, 'a drive name is 1–64 characters')
+export const ZfsName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:\- /@]{0,254}$/, 'not a ZFS name')
+export const ByIdPath = z.string().regex(/^\/dev\/disk\/by-id\/[^/\0]+$/, 'must be a /dev/disk/by-id/ path')
+
+/**
+ * absent: not plugged in. connected: plugged in, pool not imported. imported: pool in use (during a run,
+ * or left imported). exported: plugged in and exported but still powered. poweredOff: safe to unplug.
+ */
+export const DrivePresence = z.enum(['absent', 'connected', 'imported', 'exported', 'poweredOff'])
+export type DrivePresence = z.infer<typeof DrivePresence>
+
+export const Why = z.object({ ok: z.boolean(), reason: z.string().optional() })
+
+export const DriveStatus = z.object({
+  name: DriveName,
+  pool: z.string(),
+  presence: DrivePresence,
+  lastBackupAt: z.iso.datetime().nullable(),
+  /** No successful backup within the configured staleAfterDays. */
+  stale: z.boolean(),
+  staleAfterDays: z.number().int().positive(),
+  lastScrub: z.object({ at: z.iso.datetime(), errors: z.number().int().nonnegative(), repairedBytes: z.number().nonnegative() }).nullable(),
+  scrubDue: z.boolean(),
+  /** Newest snapshot on the laptop vs on the drive (as of the last time the drive was read). */
+  snapshots: z.object({ sourceNewest: z.string().nullable(), driveNewest: z.string().nullable(), missingOnDrive: z.number().int().nonnegative().nullable() }),
+  /** Processes that kept the pool busy at the last failed eject or export. */
+  busyHolders: z.array(Holder).nullable(),
+  canBackUp: Why,
+  canEject: Why,
+})
+export type DriveStatus = z.infer<typeof DriveStatus>
+
+export const RunStatus = z.object({
+  id: z.string(),
+  verb: Verb,
+  drive: z.string().nullable(),
+  steps: z.array(z.object({ id: z.string(), title: z.string(), outcome: z.enum(['pending', 'running', 'ok', 'skipped', 'failed', 'cancelled']) })),
+  stepIndex: z.number().int().nonnegative(),
+  /** The command running now, exactly as run. */
+  command: z.array(z.string()).nullable(),
+  progress: Progress.nullable(),
+  /** No bytes moved for a while: the view hides the ETA. */
+  stalled: z.boolean(),
+  startedAt: z.iso.datetime(),
+  cancellable: z.boolean(),
+})
+export type RunStatus = z.infer<typeof RunStatus>
+
+export const AppState = z.object({
+  configured: z.boolean(),
+  sources: z.array(z.object({ dataset: z.string(), allowUnencrypted: z.boolean() })),
+  drives: z.array(DriveStatus),
+  run: RunStatus.nullable(),
+  /** The last run's outcome, until the next one starts: the window shows "done — safe to unplug" or the error. */
+  lastRun: RunRecord.nullable(),
+  restore: z.object({ drive: DriveName, snapshotDir: z.string() }).nullable(),
+})
+export type AppState = z.infer<typeof AppState>
+
+export const Accepted = z.object({ accepted: z.boolean(), reason: z.string().optional() })
+export type Accepted = z.infer<typeof Accepted>
+
+export const SnapshotRow = z.object({ name: z.string(), createdAt: z.iso.datetime(), guid: z.string() })
+export type SnapshotRow = z.infer<typeof SnapshotRow>
+
+export const DiffEntry = z.object({ change: z.enum(['+', '-', 'M', 'R']), path: z.string(), newPath: z.string().optional() })
+export type DiffEntry = z.infer<typeof DiffEntry>
+
+export const DiskCandidate = z.object({
+  byId: ByIdPath,
+  model: z.string().nullable(),
+  serial: z.string().nullable(),
+  sizeBytes: z.number().nonnegative(),
+  transport: z.string().nullable(),
+  eligible: z.boolean(),
+  /** Why a disk may not be formatted: holds the running system, mounted, swap, member of an imported pool. */
+  reason: z.string().optional(),
+})
+export type DiskCandidate = z.infer<typeof DiskCandidate>
+
+export const DoctorCheck = z.object({
+  id: z.string(),
+  title: z.string(),
+  ok: z.boolean(),
+  /** Warnings do not block a backup. */
+  severity: z.enum(['error', 'warning']),
+  detail: z.string(),
+  fix: z.object({ debian: z.string().optional(), nixos: z.string().optional() }).optional(),
+})
+export type DoctorCheck = z.infer<typeof DoctorCheck>
+
+export const SourceCandidate = z.object({ dataset: z.string(), encrypted: z.boolean(), encryptionRoot: z.string().nullable(), snapshots: z.number().int().nonnegative() })
+export type SourceCandidate = z.infer<typeof SourceCandidate>
