@@ -112,6 +112,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   let config: Config = emptyConfig()
   let configExists = false
   let history: RunRecord[] = []
+  let problems: string[] = []
   let watcher: WatcherLike | null = null
   let run: ActiveRun | null = null
   let lastRun: RunRecord | null = null
@@ -203,6 +204,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       run: run ? { ...run.status, steps: run.status.steps.map((s) => ({ ...s })) } : null,
       lastRun,
       restore,
+      ...(problems.length ? { problems: [...problems] } : {}),
     }
   }
 
@@ -470,17 +472,23 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     ;(dailyTimer as { unref?: () => void } | null)?.unref?.()
   }
 
+  /** The app starts whatever the state of its files; what was wrong is shown in the window. */
   async function loadState(): Promise<void> {
+    problems = []
+    const note = (message: string): void => {
+      log(message)
+      problems.push(message)
+    }
     try {
       const loaded = await loadConfig(deps.configPath)
       config = loaded.config
       configExists = loaded.exists
     } catch (err) {
-      log(err instanceof ConfigError ? err.message : `config: ${String(err)}`)
+      note(err instanceof ConfigError ? `The config could not be loaded: ${err.message.replace(/\s*\n\s*/g, '; ')}` : `The config could not be loaded: ${String(err)}`)
       config = emptyConfig()
       configExists = false
     }
-    history = (await readRuns(deps.historyPath, 500, log)).filter((r) => RunRecordSchema.safeParse(r).success)
+    history = (await readRuns(deps.historyPath, 500, note).catch((err: unknown) => (note(`The history could not be read: ${String(err)}`), []))).filter((r) => RunRecordSchema.safeParse(r).success)
   }
 
   // ---- handlers ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
-import { EXIT, type Verb } from './verb'
+import { EXIT, historyOf, type Verb } from './verb'
 
 const driveOption = { drive: { type: 'string' } } as const
 
@@ -20,7 +20,7 @@ export const backupVerbs: Record<string, Verb> = {
     run: (ctx) => {
       const config = ctx.values['no-power-off'] ? { ...ctx.config, afterBackup: { ...ctx.config.afterBackup, powerOff: false } } : ctx.config
       const dryRun = Boolean(ctx.values['dry-run'])
-      return runWithEvents(ctx.io, ctx.json, dryRun ? null : ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, dryRun ? null : historyOf(ctx), (emit) =>
         backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
       )
     },
@@ -31,7 +31,7 @@ export const backupVerbs: Record<string, Verb> = {
   Names the processes that keep the pool busy instead of forcing the export.`,
     options: driveOption,
     run: (ctx) =>
-      runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         eject({ config: ctx.config, runner: new ExecaRunner(), emit, signal: ctx.signal, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
       ),
   },

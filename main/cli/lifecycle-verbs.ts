@@ -12,7 +12,7 @@ import { ExecaRunner } from '../system/runner'
 import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
 import { defaultSecretReader } from './secret'
-import { EXIT, type Verb, type VerbContext } from './verb'
+import { EXIT, historyOf, type Verb, type VerbContext } from './verb'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const driveName = (ctx: VerbContext): { driveName?: string } => (str(ctx.values.drive) ? { driveName: str(ctx.values.drive)! } : {})
@@ -62,9 +62,9 @@ export const lifecycleVerbs: Record<string, Verb> = {
         return EXIT.usage
       }
       const sources = Array.isArray(ctx.values.source) ? ctx.values.source : []
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         setup({
-          config: ctx.config, configPath: ctx.configPath, disk, name, confirm: str(ctx.values.confirm), sources,
+          config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, disk, name, confirm: str(ctx.values.confirm), sources,
           ...(str(ctx.values.pool) ? { pool: str(ctx.values.pool)! } : {}),
           reformat: Boolean(ctx.values.reformat), powerOff: Boolean(ctx.values['power-off']),
           runner: new ExecaRunner(), emit, signal: ctx.signal,
@@ -86,9 +86,9 @@ export const lifecycleVerbs: Record<string, Verb> = {
         ctx.io.err('adopt needs --pool NAME and --target DATASET (e.g. --pool backup --target backup/eds)\n')
         return EXIT.usage
       }
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         adopt({
-          config: ctx.config, configPath: ctx.configPath, pool, target, failmodeContinue: Boolean(ctx.values['failmode-continue']),
+          config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, pool, target, failmodeContinue: Boolean(ctx.values['failmode-continue']),
           ...(str(ctx.values.name) ? { name: str(ctx.values.name)! } : {}),
           ...(str(ctx.values.source) ? { source: str(ctx.values.source)! } : {}),
           runner: new ExecaRunner(), emit, signal: ctx.signal,
@@ -114,7 +114,7 @@ export const lifecycleVerbs: Record<string, Verb> = {
         }
         return EXIT.ok
       }
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ExecaRunner(), emit, signal: ctx.signal }),
       )
     },
@@ -134,11 +134,11 @@ export const lifecycleVerbs: Record<string, Verb> = {
       const runner = new ExecaRunner()
       switch (sub) {
         case 'open':
-          return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+          return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
             restoreOpen({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner, emit, signal: ctx.signal }),
           )
         case 'close':
-          return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) => restoreClose({ config: ctx.config, ...driveName(ctx), runner, emit, signal: ctx.signal }))
+          return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) => restoreClose({ config: ctx.config, ...driveName(ctx), runner, emit, signal: ctx.signal }))
         case 'list': {
           const drive = pickDrive(ctx.config, str(ctx.values.drive))
           const rows = await restoreList(runner, drive)
@@ -168,7 +168,7 @@ export const lifecycleVerbs: Record<string, Verb> = {
     usage: 'verify-key [--drive NAME]',
     options: { drive: { type: 'string' } },
     run: (ctx) =>
-      runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         verifyKey({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner: new ExecaRunner(), emit, signal: ctx.signal }),
       ),
   },

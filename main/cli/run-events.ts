@@ -16,7 +16,7 @@ export function exitCodeFor(outcome: Outcome, errorCode: string | null): number 
   return EXIT.failed
 }
 
-export async function runWithEvents(io: Io, json: boolean, historyPath: string | null, start: (emit: Emit) => Promise<Outcome>): Promise<number> {
+export async function runWithEvents(io: Io, json: boolean, history: { path: string; owner: { uid: number; gid: number } | null } | null, start: (emit: Emit) => Promise<Outcome>): Promise<number> {
   const titles = new Map<string, string>()
   let record: RunRecord | null = null
   let errorCode: string | null = null
@@ -38,6 +38,6 @@ export async function runWithEvents(io: Io, json: boolean, historyPath: string |
     if (line) io.out(`${io.isTty ? '\r\x1b[K' : ''}${line}\n`)
   }
   const outcome = await start(emit)
-  if (record && historyPath) await appendRun(record, historyPath)
+  if (record && history) await appendRun(record, history.path, history.owner)
   return exitCodeFor(outcome, errorCode)
 }

@@ -13,11 +13,12 @@ import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, poolDisk } from './pool'
 
 export { diskOfVdev } from './pool'
-import { recordDrive, withDrive } from './setup'
+import { recordDrive, withDrive, type ConfigOwner } from './setup'
 
 export interface AdoptOptions {
   config: Config
   configPath?: string
+  configOwner?: ConfigOwner | null
   onRecorded?: (drive: DriveConfig, config: Config) => Promise<void>
   pool: string
   target: string
@@ -141,7 +142,7 @@ const steps: Step<AdoptState>[] = [
       if (other) throw new LifecycleError('drive-name-taken', other.name === name ? `A drive named "${name}" is already configured (pool GUID ${other.poolGuid}).` : `This pool is already configured as drive "${other.name}".`, 'Choose another --name, or remove that drive from the config.')
       const existing = o.config.drives.find((d) => d.poolGuid === s.guid)
       const drive: DriveConfig = { name, pool: o.pool, poolGuid: s.guid!, disk: s.disk!, targets: { ...(existing?.targets ?? {}), [s.source!]: o.target } }
-      const config = o.configPath ? await recordDrive(o.configPath, drive) : withDrive(o.config, drive)
+      const config = o.configPath ? await recordDrive(o.configPath, drive, null, o.configOwner ?? null) : withDrive(o.config, drive)
       await o.onRecorded?.(drive, config)
       s.drive = drive
       return { note: `drive "${name}": ${s.source} → ${o.target}` }

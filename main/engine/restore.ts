@@ -1,6 +1,6 @@
 // Restore (the guide's section 9) as open / list / file / close. Nothing read from the drive is trusted:
 // `restore open` imports the pool read-only with -N under an altroot of its own
-// (/run/zfs-drive-backup/<guid>, root-owned), so a drive whose mountpoint says /etc mounts under that
+// (/run/zfs-drive-backup-restore/<guid>, root-owned), so a drive whose mountpoint says /etc mounts under that
 // directory; it refuses a target that is not encrypted or whose key is already loaded before asking for
 // the passphrase (given on the stdin of `zfs load-key` only), and mounts only the targets, with
 // ro,nosuid,nodev,noexec whatever their properties say. A wrong passphrase leaves nothing mounted,
@@ -51,11 +51,12 @@ const rootCheck = (what: string): void => {
   if (process.getuid?.() !== 0) throw new EngineError('not-root', `${what} imports the pool and loads a key, which needs root.`, 'Run it with sudo or doas.')
 }
 
-/** Where restores mount: root-owned, under /run (tmpfs, gone at reboot). */
-export const RESTORE_ROOT = '/run/zfs-drive-backup'
+/** Where restores mount: root-owned 0755, under /run (tmpfs, gone at reboot). Not the run lock's
+ * /run/zfs-drive-backup, which is 0700: the user copies files out of a restore without root. */
+export const RESTORE_ROOT = '/run/zfs-drive-backup-restore'
 export const RESTORE_MOUNT_OPTIONS = ['ro', 'nosuid', 'nodev', 'noexec'] as const
 
-/** /run/zfs-drive-backup/<guid>, created root-owned 0755; refuses one that is a link or someone else's. */
+/** /run/zfs-drive-backup-restore/<guid>, created root-owned 0755; refuses one that is a link or someone else's. */
 export async function restoreRoot(guid: string, base = RESTORE_ROOT): Promise<string> {
   const dir = join(base, guid)
   for (const d of [base, dir]) {

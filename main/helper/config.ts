@@ -2,19 +2,14 @@
 // same schema as the app: the job carries drive *names* only, and every pool, dataset and disk that reaches
 // a root command comes out of this validated config.
 //
-// Reading a path chosen by the caller as root needs care, because the caller is an ordinary user:
-// - under pkexec (PKEXEC_UID set) the file must be owned by that user, so the helper can only be made to
-//   read a file the user could read anyway (never /etc/shadow);
-// - the final component must not be a symlink (O_NOFOLLOW), and the checks are made on the opened file
-//   descriptor (fstat), so the file cannot be swapped between check and read;
-// - it must be a regular file of at most 1 MiB, not writable by group or others;
-// - errors never quote the file's content (JSON.parse's messages do, so they are replaced).
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
+// Reading as root on behalf of an ordinary user needs care: the path comes from the user's passwd entry,
+// and the file must be theirs (so the helper can only be made to read a file the user could read anyway,
+// never /etc/shadow), a regular file with no symlink anywhere on its path, not writable by group or
+// others, at most 1 MiB (checked before reading); errors never quote its content.
 import { parseConfig } from '../config/load'
+import { OwnerError, invokingUser, readOwnedFile, userFiles } from '../config/owner'
 import type { Config } from '../config/schema'
 
-export const MAX_CONFIG_BYTES = 1024 * 1024
 
 export class JobConfigError extends Error {
   constructor(
@@ -25,43 +20,43 @@ export class JobConfigError extends Error {
   }
 }
 
-/** The invoking user under pkexec, or null when the helper was started by root directly. */
-export function invokingUid(env: NodeJS.ProcessEnv): number | null {
-  const raw = env.PKEXEC_UID
-  if (raw === undefined) return null
-  if (!/^\d+$/.test(raw)) throw new JobConfigError('config-refused', 'PKEXEC_UID is not a number')
-  return Number(raw)
+/**
+ * The config the helper reads and whose it is. Under pkexec (PKEXEC_UID set) the path is derived from
+ * that user's passwd entry (~/.config/zfs-drive-backup/config.json), never walked from the job: a job
+ * naming another file is refused. Started by root directly, the job's path is read as root's.
+ */
+export async function jobConfigSource(jobPath: string, env: NodeJS.ProcessEnv, passwdPath?: string): Promise<{ path: string; ownerUid: number | null }> {
+  if (env.PKEXEC_UID === undefined) return { path: jobPath, ownerUid: null }
+  let invoking
+  try {
+    invoking = await invokingUser({ PKEXEC_UID: env.PKEXEC_UID }, 0, passwdPath)
+  } catch (err) {
+    throw new JobConfigError('config-refused', (err as Error).message)
+  }
+  if (!invoking) return { path: jobPath, ownerUid: 0 }
+  const path = userFiles(invoking.user).configPath
+  if (path !== jobPath) throw new JobConfigError('config-refused', `The helper reads only ${path} for ${invoking.user.name} (uid ${invoking.user.uid}), not ${jobPath}.`)
+  return { path, ownerUid: invoking.user.uid }
 }
 
+/** Reads the config with the owner checks of config/owner.ts (see there) and validates it. */
 export async function readJobConfig(path: string, ownerUid: number | null): Promise<Config> {
-  let fh
+  let text: string
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    text = await readOwnedFile(path, ownerUid)
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new JobConfigError('config-missing', `${path}: no config there; set up or adopt a drive first.`)
-    if (code === 'ELOOP') throw new JobConfigError('config-refused', `${path}: is a symbolic link; the helper reads only the file itself.`)
-    throw new JobConfigError('config-refused', `${path}: cannot be opened (${code ?? 'error'}).`)
+    if (err instanceof OwnerError) throw new JobConfigError(err.code, err.message)
+    throw err
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    throw new JobConfigError('config-invalid', `${path}: is not valid JSON.`)
   }
   try {
-    const st = await fh.stat()
-    if (!st.isFile()) throw new JobConfigError('config-refused', `${path}: is not a regular file.`)
-    if (ownerUid !== null && st.uid !== ownerUid) throw new JobConfigError('config-refused', `${path}: is not owned by the user who asked (uid ${ownerUid}).`)
-    if (st.mode & 0o022) throw new JobConfigError('config-refused', `${path}: is writable by group or others; run chmod go-w on it.`)
-    if (st.size > MAX_CONFIG_BYTES) throw new JobConfigError('config-refused', `${path}: is larger than ${MAX_CONFIG_BYTES} bytes.`)
-    const text = await fh.readFile({ encoding: 'utf8' })
-    let data: unknown
-    try {
-      data = JSON.parse(text)
-    } catch {
-      throw new JobConfigError('config-invalid', `${path}: is not valid JSON.`)
-    }
-    try {
-      return parseConfig(data, path)
-    } catch (err) {
-      throw new JobConfigError('config-invalid', (err as Error).message)
-    }
-  } finally {
-    await fh.close()
+    return parseConfig(data, path)
+  } catch (err) {
+    throw new JobConfigError('config-invalid', (err as Error).message)
   }
 }

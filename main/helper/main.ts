@@ -14,7 +14,7 @@ import type { Config } from '../config/schema'
 import { RunEvent, type Emit } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
-import { JobConfigError, invokingUid, readJobConfig } from './config'
+import { JobConfigError, jobConfigSource, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS, type JobVerb } from './job'
 import { LineTooLong, StdinLines } from './lines'
@@ -33,6 +33,8 @@ export interface HelperDeps {
   dispatch?: DispatchTable
   readConfig?: (path: string, ownerUid: number | null) => Promise<Config>
   lockPath?: string
+  /** passwd(5) to find the invoking user's home in (tests). */
+  passwdPath?: string
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
 }
@@ -90,7 +92,8 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
 
   let config: Config
   try {
-    config = await (deps.readConfig ?? readJobConfig)(job.configPath, invokingUid(io.env))
+    const source = await jobConfigSource(job.configPath, io.env, deps.passwdPath)
+    config = await (deps.readConfig ?? readJobConfig)(source.path, source.ownerUid)
   } catch (err) {
     if (err instanceof JobConfigError) return reject(err.code === 'config-invalid' ? 'config-invalid' : err.code, err.message)
     throw err

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../../main/config/load'
-import type { RunEvent } from '../../../main/engine/events'
+import type { RunEvent } from '../../../shared/events'
 import { restoreFile, restoreOpen } from '../../../main/engine/restore'
 import { ExecaRunner } from '../../../main/system/runner'
 import { encrypted, StandIns, type FakePool } from '../stand-ins/world'
@@ -42,7 +42,7 @@ async function open(p: FakePool) {
 }
 
 describe.runIf(root)('restore open', () => {
-  it('imports read-only under /run/zfs-drive-backup/<guid> and mounts ro,nosuid,nodev,noexec there, whatever mountpoint the drive says', async () => {
+  it('imports read-only under /run/zfs-drive-backup-restore/<guid> and mounts ro,nosuid,nodev,noexec there, whatever mountpoint the drive says', async () => {
     const r = await open(pool())
     expect(r.error).toBeNull()
     const altroot = join(tmp, 'run', '222')
