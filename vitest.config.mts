@@ -2,7 +2,7 @@ import react from '@vitejs/plugin-react'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 
-// Three tiers. `unit` and `browser` run on the host; `vm` runs only inside the test VM as root, where
+// The tiers. `unit`, `browser` and `packaging` run on the host; `vm` runs only inside the test VM as root, where
 // real OpenZFS, udev and udisks exist (test/vm/run-tests.ts boots the guest and starts it there). `e2e`
 // runs on the host against that same guest, right after `vm`.
 export default defineConfig({
@@ -28,6 +28,17 @@ export default defineConfig({
             }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        // On the host: what the packages would install (electron-builder with a stand-in fpm), the .desktop
+        // file through desktop-file-validate, and the NixOS module evaluated by Debian's nix-instantiate.
+        test: {
+          name: 'packaging',
+          environment: 'node',
+          include: ['test/packaging/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -10,7 +10,8 @@ import { Notifier } from './services/notifications'
 import { ExecaRunner } from './system/runner'
 import { createCoordinator } from './app/coordinator'
 import { registerIpc, senderIs } from './app/ipc'
-import { helperCommand, PkexecLauncher } from './app/privileged'
+import { launchAction, unpackedPath } from './app/launch'
+import { helperCommand, installedHelper, PkexecLauncher } from './app/privileged'
 import { TrayController } from './app/tray'
 import { lockDown, windowOptions } from './app/window'
 
@@ -34,16 +35,18 @@ if (!app.requestSingleInstanceLock()) {
     }
   }
 
-  app.on('second-instance', openWindow)
+  // Set once the coordinator exists: the .desktop actions' flags, from this launch or a second one.
+  let onLaunch: (argv: readonly string[]) => void = () => undefined
+  app.on('second-instance', (_event, argv) => onLaunch(argv))
   // A tray app keeps running with its window closed.
   app.on('window-all-closed', () => undefined)
 
   void app.whenReady().then(async () => {
-    const notifier = await Notifier.start({ icon: join(assets, 'icon.png'), desktopEntry: 'zfs-drive-backup' })
+    const notifier = await Notifier.start({ icon: unpackedPath(join(assets, 'icon.png')), desktopEntry: 'zfs-drive-backup' })
     const coordinator = createCoordinator({
       configPath: defaultConfigPath(),
       historyPath: defaultHistoryPath(),
-      launcher: new PkexecLauncher({ command: helperCommand({ packaged: app.isPackaged, env: process.env, execPath: process.execPath, outMainDir: __dirname }) }),
+      launcher: new PkexecLauncher({ command: helperCommand({ installedHelper: installedHelper(app.getAppPath()), env: process.env, execPath: process.execPath, outMainDir: __dirname }) }),
       runner: new ExecaRunner(),
       availableVerbs: availableVerbs(),
       startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
@@ -80,5 +83,12 @@ if (!app.requestSingleInstanceLock()) {
     app.on('before-quit', () => void coordinator.dispose().then(() => notifier.stop()))
     tray.update(coordinator.state())
     await coordinator.start()
+    onLaunch = (argv) => {
+      const action = launchAction(argv)
+      if (action === 'backup') void coordinator.backupNow().then((r) => !r.accepted && openWindow())
+      else if (action === 'eject') void coordinator.ejectNow().then((r) => !r.accepted && openWindow())
+      else openWindow()
+    }
+    if (launchAction(process.argv)) onLaunch(process.argv)
   })
 }

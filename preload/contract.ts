@@ -5,12 +5,12 @@ import { z } from 'zod'
 import { Holder, Progress, RunEvent, Verb } from '../shared/events'
 import { RunRecord } from '../shared/run-record'
 import {
-  Accepted, AppState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SourceCandidate, Why, ZfsName,
+  Accepted, AppState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why, ZfsName,
 } from '../shared/wire'
 
 // The shared schemas the contract is made of, so the renderer imports its types from the contract alone.
 export { Holder, Progress, RunEvent, RunRecord, Verb }
-export { Accepted, AppState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SourceCandidate, Why }
+export { Accepted, AppState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why }
 
 const driveOnly = z.object({ drive: DriveName }).strict()
 
@@ -24,7 +24,7 @@ export const invokeContract = {
   'run:cancel': { request: z.undefined(), response: Accepted },
   'drive:eject': { request: driveOnly, response: Accepted },
   'history:list': { request: z.object({ limit: z.number().int().positive().max(500).default(50) }).strict(), response: z.array(RunRecord) },
-  'snapshots:list': { request: driveOnly, response: z.object({ source: z.array(SnapshotRow), drive: z.array(SnapshotRow).nullable(), driveNote: z.string().optional() }) },
+  'snapshots:list': { request: driveOnly, response: z.object({ source: z.array(SnapshotRow), drive: z.array(SnapshotRow).nullable(), timelines: z.array(SnapshotTimeline), driveNote: z.string().optional() }) },
   'diff:get': { request: z.object({ dataset: ZfsName, from: z.string().min(1).max(255), to: z.string().min(1).max(255) }).strict(), response: z.object({ entries: z.array(DiffEntry) }) },
   'disks:list': { request: z.undefined(), response: z.array(DiskCandidate) },
   'setup:start': { request: z.object({ disk: ByIdPath, name: DriveName, confirm: z.string() }).strict(), response: Accepted },

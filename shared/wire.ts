@@ -73,6 +73,14 @@ export type Accepted = z.infer<typeof Accepted>
 export const SnapshotRow = z.object({ name: z.string(), createdAt: z.iso.datetime(), guid: z.string() })
 export type SnapshotRow = z.infer<typeof SnapshotRow>
 
+/** One snapshot on a source → target timeline: on the laptop, on the drive (null: the drive was not read). */
+export const TimelineRow = z.object({ snapshot: z.string(), createdAt: z.iso.datetime(), guid: z.string(), onSource: z.boolean(), onDrive: z.boolean().nullable() })
+export type TimelineRow = z.infer<typeof TimelineRow>
+
+/** A configured source and its target on the drive, newest snapshot first. */
+export const SnapshotTimeline = z.object({ source: z.string(), target: z.string(), rows: z.array(TimelineRow) })
+export type SnapshotTimeline = z.infer<typeof SnapshotTimeline>
+
 export const DiffEntry = z.object({ change: z.enum(['+', '-', 'M', 'R']), path: z.string(), newPath: z.string().optional() })
 export type DiffEntry = z.infer<typeof DiffEntry>
 

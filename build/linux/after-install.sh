@@ -1,6 +1,7 @@
-#!/bin/sh
-# Installs the polkit action and the root-owned helper entry it names.
-set -e
-res="/opt/ZFS Drive Backup/resources/linux"
-install -D -m 0755 -o root -g root "$res/zfs-drive-backup-helper" /usr/lib/zfs-drive-backup/zfs-drive-backup-helper
-install -D -m 0644 -o root -g root "$res/io.github.zfsdrivebackup.helper.policy" /usr/share/polkit-1/actions/io.github.zfsdrivebackup.helper.policy
+# The app's own steps after install, appended to electron-builder's after-install (the /usr/bin link to the
+# tray app, chrome-sandbox's mode, the AppArmor profile on Ubuntu >= 24.04). The helper, the polkit action
+# and the CLI are package files: nothing here creates them, and polkitd sees a new action by itself.
+# (The backup-on-plug udev rule and unit, when they exist, get their reloads here.)
+if hash gtk-update-icon-cache 2>/dev/null; then
+    gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
+fi

@@ -1,23 +1,34 @@
 // Starts the privileged helper for one job and streams its events back. Electron-free.
 //
-// Production: `pkexec /usr/lib/zfs-drive-backup/zfs-drive-backup-helper`, pkexec found on PATH (NixOS
-// keeps it in /run/wrappers/bin, not /usr/bin). polkit matches that root-owned path to the app's own
-// action (build/linux/io.github.zfsdrivebackup.helper.policy, auth_admin_keep), so the password dialog
-// names the app and a backup followed by an eject asks once.
+// Installed: `pkexec <resources>/helper/zfs-drive-backup-helper`, the root-owned wrapper that sits next to
+// the app's archive in every package (deb/rpm/pacman: /opt/ZFS Drive Backup/resources; Nix: the store
+// path of the package), so the app finds it from where it runs instead of assuming /usr/lib. pkexec is
+// found on PATH (NixOS keeps it in /run/wrappers/bin, not /usr/bin). polkit matches that path byte for
+// byte to the app's own action (build/linux/io.github.zfsdrivebackup.helper.policy, or the one the NixOS
+// module writes; auth_admin_keep), so the password dialog names the app and a backup followed by an
+// eject asks once.
 //
 // The job goes on the helper's stdin as one JSON line, the passphrase (restore-open, verify-key only) as
 // the second; neither is ever on a command line, in the environment or in a log. Cancel = close stdin:
 // the helper runs as root, so the app could not signal it anyway, and EOF is also what the helper sees
 // when the app dies, so it never outlives the app.
 import { execa } from 'execa'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { RunEvent } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import { which } from '../engine/tools'
 import type { Job } from '../helper/job'
 
-/** Where packages install the root-owned wrapper that polkit's exec.path names. */
-export const INSTALLED_HELPER = '/usr/lib/zfs-drive-backup/zfs-drive-backup-helper'
+/** Where every package puts the root-owned wrapper that polkit's exec.path names, from the resources folder. */
+export const HELPER_IN_RESOURCES = 'helper/zfs-drive-backup-helper'
+
+/**
+ * The installed helper wrapper for an app running from `appPath` (Electron's app.getAppPath()): next to
+ * the app archive. Null when it runs from source (no archive), where the dev launcher applies.
+ */
+export function installedHelper(appPath: string): string | null {
+  return basename(appPath) === 'app.asar' ? join(dirname(appPath), HELPER_IN_RESOURCES) : null
+}
 /** Dev builds only: a JSON array, e.g. ["sudo","-n","node","out/main/helper.js"]. Ignored when packaged. */
 export const HELPER_ENV = 'ZFS_DRIVE_BACKUP_HELPER'
 
@@ -51,9 +62,12 @@ export interface Launcher {
   run(job: Job, opts: { secret?: string; onEvent: (e: RunEvent) => void; onProtocolError?: (line: string) => void }): RunHandle
 }
 
-/** Chooses the helper command: always pkexec on the installed wrapper when packaged. */
-export function helperCommand(o: { packaged: boolean; env: NodeJS.ProcessEnv; execPath: string; outMainDir: string }): string[] {
-  if (o.packaged) return ['pkexec', INSTALLED_HELPER]
+/**
+ * Chooses the helper command: always pkexec on the installed wrapper when the app runs from a package
+ * (Nix starts nixpkgs' Electron on the archive, so app.isPackaged is false there: the archive decides).
+ */
+export function helperCommand(o: { installedHelper: string | null; env: NodeJS.ProcessEnv; execPath: string; outMainDir: string }): string[] {
+  if (o.installedHelper) return ['pkexec', o.installedHelper]
   const custom = o.env[HELPER_ENV]
   if (custom) {
     let argv: unknown
@@ -101,7 +115,7 @@ export function mapPkexecFailure(exitCode: number | null, stderr: string): Launc
     }
   }
   if (/Cannot run program|No such file or directory|not found/i.test(stderr)) {
-    return { code: 'helper-missing', message: `The backup helper could not be started: ${lastLine(stderr)}`, hint: `Reinstall the app: it installs ${INSTALLED_HELPER} and its polkit action.` }
+    return { code: 'helper-missing', message: `The backup helper could not be started: ${lastLine(stderr)}`, hint: 'Reinstall the app: its package installs the helper and its polkit action.' }
   }
   if (exitCode === 126 || exitCode === 127) {
     return { code: 'auth-failed', message: `Authorization failed${stderr.trim() ? `: ${lastLine(stderr)}` : ''}.` }

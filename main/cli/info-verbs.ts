@@ -1,33 +1,18 @@
 // Read-only verbs: doctor, status, snapshots, diff. None of them changes a pool.
-import { existsSync } from 'node:fs'
 import { pickDrive } from '../engine/backup'
 import { runDoctor } from '../engine/doctor'
-import { driveReport } from '../engine/status'
+import { readDriveStatus } from '../engine/drive-status'
+import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
 import { readRuns } from '../history/store'
-import { ExecaRunner, type Runner } from '../system/runner'
-import { datasetExists, diffArgv, listSnapshots, parseDiff, type SnapshotInfo } from '../system/zfs'
-import { exportArgv, importByGuidArgv, listPools } from '../system/zpool'
+import { ExecaRunner } from '../system/runner'
+import { diffArgv, parseDiff } from '../system/zfs'
 import { duration } from './format'
 import { EXIT, type Verb } from './verb'
 
 const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Date.parse(iso)) / 1000)} ago` : 'never')
 
-/**
- * Lists the drive's snapshots. An imported pool is read as it is; a connected one is imported read-only
- * for the listing and exported again, which needs root; otherwise there is nothing to read.
- */
-async function driveSnapshots(runner: Runner, drive: ReturnType<typeof pickDrive>, target: string): Promise<{ rows: SnapshotInfo[] | null; note?: string }> {
-  const imported = (await listPools(runner)).some((p) => p.guid === drive.poolGuid)
-  if (imported) return { rows: (await datasetExists(runner, target)) ? await listSnapshots(runner, target) : [] }
-  if (!existsSync(drive.disk)) return { rows: null, note: `drive "${drive.name}" is not connected` }
-  if (process.getuid?.() !== 0) return { rows: null, note: 'the drive is connected but not imported; run as root to read it' }
-  await runner.run(importByGuidArgv(drive.poolGuid, undefined, { readonly: true }))
-  try {
-    return { rows: (await datasetExists(runner, target)) ? await listSnapshots(runner, target) : [] }
-  } finally {
-    await runner.run(exportArgv(drive.pool))
-  }
-}
+const unreadNote = (drive: string, why: DriveUnread): string =>
+  why === 'not-connected' ? `drive "${drive}" is not connected` : 'the drive is connected but not imported; run as root to read it'
 
 export const infoVerbs: Record<string, Verb> = {
   doctor: {
@@ -60,12 +45,12 @@ export const infoVerbs: Record<string, Verb> = {
       }
       const runner = new ExecaRunner()
       for (const d of drives) {
-        const r = await driveReport(runner, ctx.config, d, runs)
+        const r = await readDriveStatus(runner, ctx.config, d, runs)
         if (ctx.json) {
           ctx.io.out(JSON.stringify(r) + '\n')
           continue
         }
-        ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ''}\n`)
+        ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? (r.lastBackupAt ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ' — due') : ''}\n`)
         ctx.io.out(`  last scrub ${when(r.lastScrub?.at ?? null)}${r.lastScrub ? ` (${r.lastScrub.errors} error${r.lastScrub.errors === 1 ? '' : 's'})` : ''}${r.scrubDue ? ` — due (every ${ctx.config.scrubEveryDays} days)` : ''}\n`)
         for (const t of r.targets) {
           const lag = t.missingOnDrive === null ? 'unknown until the drive is read' : t.missingOnDrive === 0 ? 'up to date' : `${t.missingOnDrive} snapshot${t.missingOnDrive === 1 ? '' : 's'} behind`
@@ -81,21 +66,16 @@ export const infoVerbs: Record<string, Verb> = {
     options: { drive: { type: 'string' } },
     async run(ctx) {
       const drive = pickDrive(ctx.config, typeof ctx.values.drive === 'string' ? ctx.values.drive : undefined)
-      const runner = new ExecaRunner()
-      for (const [source, target] of Object.entries(drive.targets)) {
-        const src = await listSnapshots(runner, source)
-        const dst = await driveSnapshots(runner, drive, target)
-        const onDrive = new Map((dst.rows ?? []).map((s) => [s.guid, s]))
-        const onSource = new Set(src.map((s) => s.guid))
-        const rows = [
-          ...src.map((s) => ({ name: s.snapshot, creation: s.creation, guid: s.guid, laptop: true, drive: dst.rows ? onDrive.has(s.guid) : null })),
-          ...(dst.rows ?? []).filter((s) => !onSource.has(s.guid)).map((s) => ({ name: s.snapshot, creation: s.creation, guid: s.guid, laptop: false, drive: true })),
-        ].sort((a, b) => a.creation - b.creation)
+      // As root a connected drive is imported read-only for the listing and exported again.
+      const both = await readDriveSnapshots(new ExecaRunner(), drive, { importReadOnly: process.getuid?.() === 0 })
+      const note = both.unread ? unreadNote(drive.name, both.unread) : null
+      for (const t of timelines(both)) {
+        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive })).reverse()
         if (ctx.json) {
-          ctx.io.out(JSON.stringify({ source, target, driveNote: dst.note ?? null, snapshots: rows }) + '\n')
+          ctx.io.out(JSON.stringify({ source: t.source, target: t.target, driveNote: note, snapshots: rows }) + '\n')
           continue
         }
-        ctx.io.out(`${source} → ${target}${dst.note ? ` (${dst.note})` : ''}\n  laptop drive  created              name (guid)\n`)
+        ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
         for (const r of rows) {
           const mark = (v: boolean | null) => (v === null ? '?' : v ? '●' : '·')
           ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})\n`)

@@ -135,7 +135,7 @@ export const lifecycleVerbs: Record<string, Verb> = {
       switch (sub) {
         case 'open':
           return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
-            restoreOpen({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner, emit, signal: ctx.signal }),
+            restoreOpen({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), ...(ctx.owner ? { viewerGid: ctx.owner.gid } : {}), runner, emit, signal: ctx.signal }),
           )
         case 'close':
           return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) => restoreClose({ config: ctx.config, ...driveName(ctx), runner, emit, signal: ctx.signal }))

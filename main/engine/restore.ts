@@ -11,10 +11,11 @@
 // "destroy the backup dataset and send it again with syncoid" is not needed for a read-only restore.
 import type { DriveRunOptions } from './pipeline'
 import { constants } from 'node:fs'
-import { chmod, lstat, mkdir, mkdtemp, open, realpath, rename, rm } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, mkdtemp, open, realpath, rename, rm } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { DriveConfig } from '../config/schema'
 import { copyOutArgv } from '../system/disk-prep'
+import { ensureSnapshotNoSetuid } from '../system/zfs-tunables'
 import type { Runner } from '../system/runner'
 import { getDatasetProperties, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
 import { listPools, parseStatusErrors, parseStatusJson, statusJsonArgv, statusVerboseArgv } from '../system/zpool'
@@ -36,6 +37,7 @@ export function isWrongPassphrase(stderr: string): boolean {
 interface OpenState {
   drive: DriveConfig
   base: string
+  viewerGid: number
   passphrase: PassphraseSource
   lockPath?: string
   lock: Lock | null
@@ -56,16 +58,22 @@ const rootCheck = (what: string): void => {
 export const RESTORE_ROOT = '/run/zfs-drive-backup-restore'
 export const RESTORE_MOUNT_OPTIONS = ['ro', 'nosuid', 'nodev', 'noexec'] as const
 
-/** /run/zfs-drive-backup-restore/<guid>, created root-owned 0755; refuses one that is a link or someone else's. */
-export async function restoreRoot(guid: string, base = RESTORE_ROOT): Promise<string> {
+/**
+ * /run/zfs-drive-backup-restore/<guid>, root-owned: the base 0755, the drive's folder 0750 with the
+ * group of the user the restore is for (root's otherwise), so no other user can reach the drive's
+ * files. Refuses a folder that is a link or someone else's.
+ */
+export async function restoreRoot(guid: string, base = RESTORE_ROOT, viewerGid = 0): Promise<string> {
   const dir = join(base, guid)
-  for (const d of [base, dir]) {
-    await mkdir(d, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+  for (const [d, mode] of [[base, 0o755], [dir, 0o750]] as const) {
+    await mkdir(d, { mode }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err
     })
     const st = await lstat(d)
     if (!st.isDirectory() || st.uid !== 0 || st.mode & 0o022) throw new LifecycleError('restore-pool-unprotected', `${d} is not a root-owned directory that only root can write to.`, `Remove it (sudo rm -r ${d}) and open again.`)
   }
+  await chown(dir, 0, viewerGid)
+  await chmod(dir, 0o750)
   return dir
 }
 
@@ -81,7 +89,7 @@ const openSteps: Step<OpenState>[] = [
     async run(ctx, s) {
       s.lock = acquireLock(s.lockPath, `restore of ${s.drive.name}`)
       rootCheck('Opening a restore')
-      const altroot = await restoreRoot(s.drive.poolGuid, s.base)
+      const altroot = await restoreRoot(s.drive.poolGuid, s.base, s.viewerGid)
       s.pool = await importDrivePool(ctx, s.drive, { readonly: true, altroot })
       s.importedByUs = s.pool.importedByUs
       if (!s.importedByUs && (s.pool.altroot !== altroot || !s.pool.readonly)) {
@@ -124,6 +132,10 @@ const openSteps: Step<OpenState>[] = [
     title: 'Mount the backup (read-only)',
     async run(ctx, s) {
       const altroot = s.pool!.altroot ?? ''
+      // Snapshot automounts ignore the mount's nosuid: the module parameter makes them nosuid too.
+      const noSetuid = s.base === RESTORE_ROOT ? await ensureSnapshotNoSetuid() : 'already'
+      if (noSetuid === 'set') ctx.info('set zfs_snapshot_no_setuid=1: snapshots under .zfs/snapshot are mounted nosuid from now on')
+      if (noSetuid === 'unsupported') ctx.warn('snapshot-setuid', 'This OpenZFS cannot mount snapshots nosuid (zfs_snapshot_no_setuid needs 2.3): only you and root can reach the open restore, but do not run programs from it.')
       for (const target of Object.values(s.drive.targets)) {
         const p = await getDatasetProperties(ctx.runner, target)
         if (!p.mountpoint.startsWith('/')) throw new EngineError('command-failed', `${target} has mountpoint=${p.mountpoint}, so it cannot be browsed.`, `Set one: zfs set mountpoint=/mnt/${s.pool!.name}_pool/${basename(target)} ${target}`)
@@ -177,11 +189,13 @@ export interface RestoreOpenOptions extends DriveRunOptions {
   passphrase: PassphraseSource
   /** Where the altroots are made (tests); RESTORE_ROOT otherwise. */
   restoreBase?: string
+  /** The group that may read the open restore (the invoking user's); root's otherwise. */
+  viewerGid?: number
 }
 
 export async function restoreOpen(o: RestoreOpenOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
-  const state: OpenState = { drive, base: o.restoreBase ?? RESTORE_ROOT, passphrase: o.passphrase, lock: null, importedByUs: false, pool: null, loaded: [], mounted: [], done: false, snapshotDirs: [], ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  const state: OpenState = { drive, base: o.restoreBase ?? RESTORE_ROOT, viewerGid: o.viewerGid ?? 0, passphrase: o.passphrase, lock: null, importedByUs: false, pool: null, loaded: [], mounted: [], done: false, snapshotDirs: [], ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
   try {
     return await runPipeline({ verb: 'restore-open', drive: drive.name, steps: openSteps, state, runner: o.runner, emit: o.emit, signal: o.signal })
   } finally {

@@ -25,18 +25,18 @@ export class JobConfigError extends Error {
  * that user's passwd entry (~/.config/zfs-drive-backup/config.json), never walked from the job: a job
  * naming another file is refused. Started by root directly, the job's path is read as root's.
  */
-export async function jobConfigSource(jobPath: string, env: NodeJS.ProcessEnv, passwdPath?: string): Promise<{ path: string; ownerUid: number | null }> {
-  if (env.PKEXEC_UID === undefined) return { path: jobPath, ownerUid: null }
+export async function jobConfigSource(jobPath: string, env: NodeJS.ProcessEnv, passwdPath?: string): Promise<{ path: string; ownerUid: number | null; ownerGid: number | null }> {
+  if (env.PKEXEC_UID === undefined) return { path: jobPath, ownerUid: null, ownerGid: null }
   let invoking
   try {
     invoking = await invokingUser({ PKEXEC_UID: env.PKEXEC_UID }, 0, passwdPath)
   } catch (err) {
     throw new JobConfigError('config-refused', (err as Error).message)
   }
-  if (!invoking) return { path: jobPath, ownerUid: 0 }
+  if (!invoking) return { path: jobPath, ownerUid: 0, ownerGid: 0 }
   const path = userFiles(invoking.user).configPath
   if (path !== jobPath) throw new JobConfigError('config-refused', `The helper reads only ${path} for ${invoking.user.name} (uid ${invoking.user.uid}), not ${jobPath}.`)
-  return { path, ownerUid: invoking.user.uid }
+  return { path, ownerUid: invoking.user.uid, ownerGid: invoking.user.gid }
 }
 
 /** Reads the config with the owner checks of config/owner.ts (see there) and validates it. */

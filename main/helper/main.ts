@@ -12,11 +12,12 @@
 import type { Readable } from 'node:stream'
 import type { Config } from '../config/schema'
 import { RunEvent, type Emit } from '../../shared/events'
+import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import { JobConfigError, jobConfigSource, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
-import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS, type JobVerb } from './job'
+import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
 import { LineTooLong, StdinLines } from './lines'
 
 export interface HelperIo {
@@ -91,9 +92,11 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   input.discard()
 
   let config: Config
+  let invokingGid: number | null = null
   try {
     const source = await jobConfigSource(job.configPath, io.env, deps.passwdPath)
     config = await (deps.readConfig ?? readJobConfig)(source.path, source.ownerUid)
+    invokingGid = source.ownerGid
   } catch (err) {
     if (err instanceof JobConfigError) return reject(err.code === 'config-invalid' ? 'config-invalid' : err.code, err.message)
     throw err
@@ -106,7 +109,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
 
   const table = deps.dispatch ?? defaultDispatch
   const handler = table[job.verb] as ((c: HelperContext) => Promise<Outcome>) | null
-  if (!handler) return reject('not-available', `${verbTitle(job.verb)} is not available in this version yet.`, HELPER_EXIT.notAvailable)
+  if (!handler) return reject('not-available', `${verbLabel[job.verb]} is not available in this version yet.`, HELPER_EXIT.notAvailable)
 
   // From here on commands run. Closing stdin (or a signal) cancels; the pipeline's cleanup steps still
   // export the pool and then run-finished says "cancelled".
@@ -114,14 +117,9 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
-}
-
-function verbTitle(verb: JobVerb): string {
-  const t: Record<JobVerb, string> = { backup: 'Backup', eject: 'Eject', scrub: 'Scrub', setup: 'Drive setup', adopt: 'Adopting a drive', 'restore-open': 'Opening a restore', 'restore-close': 'Closing a restore', 'verify-key': 'Checking the passphrase' }
-  return t[verb]
 }
 
 class Timeout extends Error {}

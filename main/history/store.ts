@@ -124,8 +124,3 @@ async function readTail(path: string): Promise<string> {
     await fh.close()
   }
 }
-
-/** When each drive last had a successful backup. */
-export function lastSuccess(runs: readonly RunRecord[], drive: string): RunRecord | null {
-  return runs.find((r) => r.verb === 'backup' && r.drive === drive && r.outcome === 'succeeded') ?? null
-}

@@ -51,6 +51,40 @@ export async function listSnapshots(runner: Runner, dataset: string): Promise<Sn
   return parseSnapshotList((await runner.run(listSnapshotsArgv(dataset))).stdout)
 }
 
+const FILESYSTEM_COLUMNS = ['name', 'encryption', 'encryptionroot'] as const
+
+/** Every filesystem on the system with its encryption, for choosing what to back up. */
+export function listFilesystemsArgv(): string[] {
+  return ['zfs', 'list', '-Hp', '-t', 'filesystem', '-o', FILESYSTEM_COLUMNS.join(',')]
+}
+
+export interface FilesystemInfo {
+  name: string
+  /** 'off' for a plain dataset, else the cipher ('aes-256-gcm'). */
+  encryption: string
+  /** null for a plain dataset. */
+  encryptionRoot: string | null
+}
+
+export function parseFilesystemList(stdout: string): FilesystemInfo[] {
+  return parseColumns(stdout, FILESYSTEM_COLUMNS, 'zfs list -t filesystem').map((r) => ({ name: r.name, encryption: r.encryption, encryptionRoot: dashToNull(r.encryptionroot) }))
+}
+
+/** Every snapshot's name on the system (to count them per dataset). */
+export function listAllSnapshotsArgv(): string[] {
+  return ['zfs', 'list', '-Hp', '-t', 'snapshot', '-o', 'name']
+}
+
+/** Snapshot counts per dataset from `zfs list -Hp -t snapshot -o name`. */
+export function countSnapshots(stdout: string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const [name] of parseTabular(stdout)) {
+    const ds = name?.split('@')[0]
+    if (ds) counts.set(ds, (counts.get(ds) ?? 0) + 1)
+  }
+  return counts
+}
+
 /** The properties the app reads about a source or target dataset. */
 export const DATASET_PROPERTIES = [
   'encryption',
@@ -261,4 +295,21 @@ export function parseDiff(stdout: string): DiffEntry[] {
     if (change === 'R' && f[2] !== undefined) entry.newPath = unescapeDiffPath(f[2])
     return entry
   })
+}
+
+/** Why a zfs diff failed: without the delegated "diff" permission zfs says "permission denied". */
+export class ZfsDiffError extends CommandError {
+  readonly reason: 'no-permission' | 'failed'
+  constructor(argv: readonly string[], exitCode: number | null, stderr: string) {
+    super(argv, exitCode, stderr)
+    this.reason = /permission denied|must be root|permission/i.test(stderr) ? 'no-permission' : 'failed'
+  }
+}
+
+/** What changed from one snapshot to another (or to the live dataset). Throws ZfsDiffError. */
+export async function diffSnapshots(runner: Runner, from: string, to: string, timeoutMs?: number): Promise<DiffEntry[]> {
+  const argv = diffArgv(from, to)
+  const r = await runner.run(argv, { allowFailure: true, ...(timeoutMs ? { timeoutMs } : {}) })
+  if (r.exitCode !== 0) throw new ZfsDiffError(argv, r.exitCode, r.stderr)
+  return parseDiff(r.stdout)
 }

@@ -39,7 +39,7 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
       </dl>
       {drive.stale && (
         <p className="warn stale" role="status">
-          ⚠ No backup for more than {plural(drive.staleAfterDays, 'day')}. Plug the drive in and back up.
+          ⚠ {drive.lastBackupAt ? `No backup for more than ${plural(drive.staleAfterDays, 'day')}.` : 'Never backed up.'} Plug the drive in and back up.
         </p>
       )}
       <div className="actions">

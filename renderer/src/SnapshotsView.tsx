@@ -1,18 +1,16 @@
-// Which snapshots exist where, newest first, and what changed between two of them.
+// Which snapshots exist where, newest first (main matched the two sides), and what changed between two of them.
 import { useState } from 'react'
 import type { DriveStatus } from '../../preload/contract'
 import { useApi, useLoad } from './api'
 import { DiffPanel } from './DiffPanel'
 import { DrivePicker } from './DrivePicker'
 import { when } from './format'
-import { timeline } from './timeline'
 
 export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; refreshKey: string | null }) {
   const api = useApi()
   const [drive, setDrive] = useState(drives[0]?.name ?? '')
   const list = useLoad(drive ? () => api.invoke('snapshots:list', { drive }) : null, [api, drive, refreshKey])
-  const groups = list.data ? timeline(list.data.source, list.data.drive) : []
-  const driveKnown = list.data?.drive != null
+  const groups = list.data?.timelines.filter((g) => g.rows.length > 0) ?? []
   return (
     <section aria-labelledby="snapshots-title">
       <div className="view-head">
@@ -25,10 +23,10 @@ export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; r
       {list.error && <p role="alert" className="error">The snapshots could not be listed: {list.error}</p>}
       {list.data?.driveNote && <p className="note">{list.data.driveNote}</p>}
       {groups.map((g) => (
-        <div key={g.dataset} className="table-wrap">
+        <div key={`${g.source}→${g.target}`} className="table-wrap">
           <table className="timeline">
             <caption>
-              <code>{g.dataset}</code>
+              <code>{g.source}</code>
             </caption>
             <thead>
               <tr>
@@ -40,17 +38,17 @@ export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; r
             </thead>
             <tbody>
               {g.rows.map((r) => (
-                <tr key={r.key}>
+                <tr key={r.guid}>
                   <th scope="row">
-                    <code>{r.name}</code>
+                    <code>{r.snapshot}</code>
                   </th>
                   <td>
                     <time dateTime={r.createdAt}>{when(r.createdAt)}</time>
                   </td>
                   <td>
-                    <Where present={r.sourceName !== null} />
+                    <Where present={r.onSource} />
                   </td>
-                  <td>{driveKnown ? <Where present={r.driveName !== null} /> : <span className="muted">not read</span>}</td>
+                  <td>{r.onDrive === null ? <span className="muted">not read</span> : <Where present={r.onDrive} />}</td>
                 </tr>
               ))}
             </tbody>

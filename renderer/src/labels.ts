@@ -1,27 +1,6 @@
-import type { DrivePresence, DriveStatus, Verb } from '../../preload/contract'
+import type { DrivePresence, DriveStatus } from '../../preload/contract'
 
-export const verbLabel: Record<Verb, string> = {
-  backup: 'Backup',
-  eject: 'Eject',
-  scrub: 'Scrub',
-  setup: 'Drive setup',
-  adopt: 'Adopting the drive',
-  'restore-open': 'Opening the backup',
-  'restore-close': 'Closing the backup',
-  'verify-key': 'Key check',
-}
-
-/** What the run is doing, as a heading: "Backing up T7". */
-export const verbDoing: Record<Verb, string> = {
-  backup: 'Backing up',
-  eject: 'Ejecting',
-  scrub: 'Scrubbing',
-  setup: 'Setting up',
-  adopt: 'Adopting',
-  'restore-open': 'Opening the backup on',
-  'restore-close': 'Closing the backup on',
-  'verify-key': 'Checking the key on',
-}
+export { verbDoing, verbLabel } from '../../shared/verbs'
 
 export const presenceText: Record<DrivePresence, string> = {
   absent: 'Not connected',

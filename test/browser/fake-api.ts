@@ -10,7 +10,7 @@ const defaults: Omit<Answers, 'state:get'> = {
   'doctor:get': [],
   'sources:list': [],
   'history:list': [],
-  'snapshots:list': { source: [], drive: null },
+  'snapshots:list': { source: [], drive: null, timelines: [] },
   'diff:get': { entries: [] },
   'disks:list': [],
   'folder:choose': null,

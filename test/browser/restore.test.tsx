@@ -46,7 +46,7 @@ describe('restore', () => {
 
   it('open: browse snapshots, restore a file into a chosen folder, close', async () => {
     const fake = fakeApi(appState({ drives: [drive({ presence: 'imported' })], restore: { drive: 'T7', snapshotDir: '/run/zfs-drive-backup/restore/home/.zfs/snapshot' } }), {
-      'snapshots:list': { source: [], drive: snaps },
+      'snapshots:list': { source: [], drive: snaps, timelines: [] },
       'folder:choose': '/home/alice/Restored',
     })
     const screen = await render(<App api={fake.api} now={now} />)
@@ -67,7 +67,7 @@ describe('restore', () => {
   })
 
   it('a cancelled folder dialog keeps the restore disabled', async () => {
-    const fake = fakeApi(appState({ restore: { drive: 'T7', snapshotDir: '/mnt/.zfs/snapshot' } }), { 'snapshots:list': { source: [], drive: snaps }, 'folder:choose': null })
+    const fake = fakeApi(appState({ restore: { drive: 'T7', snapshotDir: '/mnt/.zfs/snapshot' } }), { 'snapshots:list': { source: [], drive: snaps, timelines: [] }, 'folder:choose': null })
     const screen = await render(<App api={fake.api} now={now} />)
     await screen.getByRole('button', { name: 'Restore', exact: true }).first().click()
     await screen.getByLabelText('File or folder inside the snapshot').fill('a.txt')

@@ -7,10 +7,20 @@ const src = (s: string, guid: string, at: string) => ({ name: `rpool/nixos/home@
 const dst = (s: string, guid: string, at: string) => ({ name: `backup/home@${s}`, guid, createdAt: at })
 const source = [src('autosnap_03-08', '1', '2025-03-08T10:00:00Z'), src('autosnap_03-09', '2', '2025-03-09T10:00:00Z'), src('autosnap_03-10', '3', '2025-03-10T10:00:00Z')]
 
+/** A timeline as main sends it (main/engine/snapshots.ts matched the two sides), newest first. */
+const row = (snapshot: string, guid: string, createdAt: string, onSource: boolean, onDrive: boolean | null) => ({ snapshot, guid, createdAt, onSource, onDrive })
+const timeline = (rows: ReturnType<typeof row>[]) => [{ source: 'rpool/nixos/home', target: 'backup/home', rows }]
+
 describe('snapshots and diff', () => {
   it('one timeline: which snapshots are on the laptop, on the drive, or both', async () => {
     const drive = [dst('autosnap_03-01', '0', '2025-03-01T10:00:00Z'), dst('autosnap_03-08', '1', '2025-03-08T10:00:00Z'), dst('autosnap_03-09', '2', '2025-03-09T10:00:00Z')]
-    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive } })
+    const timelines = timeline([
+      row('autosnap_03-10', '3', '2025-03-10T10:00:00Z', true, false),
+      row('autosnap_03-09', '2', '2025-03-09T10:00:00Z', true, true),
+      row('autosnap_03-08', '1', '2025-03-08T10:00:00Z', true, true),
+      row('autosnap_03-01', '0', '2025-03-01T10:00:00Z', false, true),
+    ])
+    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive, timelines } })
     const screen = await render(<App api={fake.api} now={now} />)
     await screen.getByRole('button', { name: 'Snapshots' }).click()
     const home = screen.getByRole('table', { name: 'rpool/nixos/home' })
@@ -22,24 +32,25 @@ describe('snapshots and diff', () => {
     expect(fake.callsTo('snapshots:list')).toEqual([{ drive: 'T7' }])
   })
 
-  it('a drive dataset with nothing in common with the laptop gets its own timeline', async () => {
-    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive: [dst('manual', '99', '2025-02-01T10:00:00Z')] } })
-    const screen = await render(<App api={fake.api} now={now} />)
-    await screen.getByRole('button', { name: 'Snapshots' }).click()
-    await expect.element(screen.getByRole('table', { name: 'backup/home (drive)' }).getByRole('row').nth(1)).toHaveTextContent(/manual.*no.*yes/)
-  })
-
   it('drive not readable: says so and marks the drive column "not read"', async () => {
-    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive: null, driveNote: 'Reading the drive’s snapshots needs the drive imported (root).' } })
+    const timelines = timeline([row('autosnap_03-10', '3', '2025-03-10T10:00:00Z', true, null)])
+    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive: null, timelines, driveNote: 'Reading the drive’s snapshots needs the drive imported (root).' } })
     const screen = await render(<App api={fake.api} now={now} />)
     await screen.getByRole('button', { name: 'Snapshots' }).click()
     await expect.element(screen.getByText('Reading the drive’s snapshots needs the drive imported (root).')).toBeVisible()
     await expect.element(screen.getByRole('row').nth(1)).toHaveTextContent(/autosnap_03-10.*yes.*not read/)
   })
 
+  it('no snapshots on either side yet', async () => {
+    const fake = fakeApi(appState(), { 'snapshots:list': { source: [], drive: [], timelines: timeline([]) } })
+    const screen = await render(<App api={fake.api} now={now} />)
+    await screen.getByRole('button', { name: 'Snapshots' }).click()
+    await expect.element(screen.getByText('No snapshots yet: sanoid has not taken any.')).toBeVisible()
+  })
+
   it('zfs diff between two chosen snapshots, with + − M R', async () => {
     const fake = fakeApi(appState(), {
-      'snapshots:list': { source, drive: null },
+      'snapshots:list': { source, drive: null, timelines: [] },
       'diff:get': {
         entries: [
           { change: '+', path: '/home/alice/new.txt' },
@@ -65,7 +76,7 @@ describe('snapshots and diff', () => {
 
   it('diff against the live files, and a failed diff says why', async () => {
     const fake = fakeApi(appState(), {
-      'snapshots:list': { source, drive: null },
+      'snapshots:list': { source, drive: null, timelines: [] },
       'diff:get': () => {
         throw new Error('zfs diff needs the "diff" permission on rpool/nixos/home')
       },
@@ -79,7 +90,7 @@ describe('snapshots and diff', () => {
   })
 
   it('same snapshot twice: nothing to compare', async () => {
-    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive: null } })
+    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive: null, timelines: [] } })
     const screen = await render(<App api={fake.api} now={now} />)
     await screen.getByRole('button', { name: 'Snapshots' }).click()
     await screen.getByLabelText('From').selectOptions('autosnap_03-10')

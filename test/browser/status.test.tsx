@@ -48,10 +48,12 @@ describe('status', () => {
     expect(screen.getByText(/No backup for more than/).query()).toBeNull()
   })
 
-  it('never backed up and drive never read', async () => {
-    const fake = fakeApi(appState({ drives: [drive({ lastBackupAt: null, snapshots: { sourceNewest: null, driveNewest: null, missingOnDrive: null } })] }))
+  it('never backed up and drive never read: "never", and due', async () => {
+    const fake = fakeApi(appState({ drives: [drive({ lastBackupAt: null, stale: true, snapshots: { sourceNewest: null, driveNewest: null, missingOnDrive: null } })] }))
     const screen = await render(<App api={fake.api} now={now} />)
     await expect.element(screen.getByText('never', { exact: true })).toBeVisible()
+    await expect.element(screen.getByText('⚠ Never backed up. Plug the drive in and back up.')).toBeVisible()
+    expect(screen.getByText(/No backup for more than/).query()).toBeNull()
     await expect.element(screen.getByText('unknown until the drive is read')).toBeVisible()
   })
 

@@ -90,6 +90,14 @@ describe.skipIf(!existsSync(chromiumPath))('tray window end to end (Chromium, no
       'snapshots:list': {
         source: [snap('rpool/nixos/home', 'autosnap_daily_1', '1', 3 * day), snap('rpool/nixos/home', 'autosnap_daily_2', '2', 2 * day), snap('rpool/nixos/home', 'autosnap_hourly_3', '3', 3600_000)],
         drive: [snap('backup/home', 'autosnap_monthly_0', '0', 40 * day), snap('backup/home', 'autosnap_daily_1', '1', 3 * day), snap('backup/home', 'autosnap_daily_2', '2', 2 * day)],
+        timelines: [{
+          source: 'rpool/nixos/home', target: 'backup/home', rows: [
+            { snapshot: 'autosnap_hourly_3', guid: '3', createdAt: iso(3600_000), onSource: true, onDrive: false },
+            { snapshot: 'autosnap_daily_2', guid: '2', createdAt: iso(2 * day), onSource: true, onDrive: true },
+            { snapshot: 'autosnap_daily_1', guid: '1', createdAt: iso(3 * day), onSource: true, onDrive: true },
+            { snapshot: 'autosnap_monthly_0', guid: '0', createdAt: iso(40 * day), onSource: false, onDrive: true },
+          ],
+        }],
       },
       'diff:get': { entries: [{ change: '+', path: '/home/alice/notes.md' }, { change: 'M', path: '/home/alice' }, { change: '-', path: '/home/alice/old.log' }, { change: 'R', path: '/home/alice/a.txt', newPath: '/home/alice/b.txt' }] },
       'disks:list': [

@@ -133,12 +133,12 @@ describe('a run as the window sees it', () => {
     expect(rest.length).toBeGreaterThan(0)
   })
 
-  it('gives the receive side time to set up before the first byte, and never calls a new drive stale', async () => {
+  it('gives the receive side time to set up before the first byte; a drive never backed up is due', async () => {
     vi.useFakeTimers()
     const t = setup()
     await t.c.start()
     t.watcher.connect(cfgDrive(t))
-    expect(drive(t.c)).toMatchObject({ lastBackupAt: null, stale: false })
+    expect(drive(t.c)).toMatchObject({ lastBackupAt: null, stale: true })
     await t.c['backup:start']({ drive: 'T7' })
     t.launcher.last.emit(backupEvents()[0]!)
     t.launcher.last.emit({ type: 'step-started', step: 'replicate', index: 3, at: new Date().toISOString() })
@@ -217,7 +217,7 @@ describe('verbs and secrets', () => {
     const t = setup()
     await t.c.start()
     t.watcher.connect(cfgDrive(t))
-    expect(await t.c['scrub:start']({ drive: 'T7' })).toEqual({ accepted: false, reason: 'Scrubbing is not available in this version yet.' })
+    expect(await t.c['scrub:start']({ drive: 'T7' })).toEqual({ accepted: false, reason: 'Scrub is not available in this version yet.' })
     expect(t.launcher.runs).toHaveLength(0)
   })
 
@@ -236,11 +236,13 @@ describe('verbs and secrets', () => {
     const t = setup({ runner })
     await t.c.start()
     expect(drive(t.c).presence).toBe('imported')
-    expect(drive(t.c).snapshots).toEqual({ sourceNewest: 'c', driveNewest: null, missingOnDrive: 3 })
+    // Imported: the drive's side is read too (the fake drive holds the same snapshots), so nothing is missing.
+    expect(drive(t.c).snapshots).toEqual({ sourceNewest: 'c', driveNewest: 'c', missingOnDrive: 0 })
     const snaps = await t.c['snapshots:list']({ drive: 'T7' })
     expect(snaps.source.map((s) => s.name)).toEqual(['rpool/home@a', 'rpool/home@b', 'rpool/home@c'])
     // The pool is imported, so the drive's side is read too (zfs list works unprivileged).
     expect(snaps.drive).not.toBeNull()
+    expect(snaps.timelines).toMatchObject([{ source: 'rpool/home', target: 'backup/home', rows: [{ snapshot: 'c', onSource: true, onDrive: true }, {}, {}] }])
     expect(runner.calls.every((a) => a[1] === 'list')).toBe(true)
   })
 })

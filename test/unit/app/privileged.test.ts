@@ -4,9 +4,11 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { helperCommand, HELPER_ENV, INSTALLED_HELPER, mapPkexecFailure, PkexecLauncher } from '../../../main/app/privileged'
+import { helperCommand, HELPER_ENV, installedHelper, mapPkexecFailure, PkexecLauncher } from '../../../main/app/privileged'
 import type { RunEvent } from '../../../shared/events'
 import type { Job } from '../../../main/helper/job'
+
+const INSTALLED_HELPER = '/opt/ZFS Drive Backup/resources/helper/zfs-drive-backup-helper'
 
 vi.mock('electron', () => ({}))
 
@@ -112,12 +114,18 @@ describe('a helper that ran', () => {
 
 describe('which helper command', () => {
   const base = { execPath: '/opt/app/electron', outMainDir: '/opt/app/out/main' }
-  it('packaged: always pkexec on the installed, root-owned wrapper; the environment cannot change it', () => {
-    expect(helperCommand({ ...base, packaged: true, env: { [HELPER_ENV]: '["sh","-c","evil"]' } })).toEqual(['pkexec', INSTALLED_HELPER])
+  it('installed: the wrapper next to the app archive, wherever the package put the app', () => {
+    expect(installedHelper('/opt/ZFS Drive Backup/resources/app.asar')).toBe(INSTALLED_HELPER)
+    const nix = '/nix/store/0c2yqf5k4ijv3ifw7zxk3pqb8mh1h0ss-zfs-drive-backup-0.1.0/share/zfs-drive-backup/resources'
+    expect(installedHelper(`${nix}/app.asar`)).toBe(`${nix}/helper/zfs-drive-backup-helper`)
+    expect(installedHelper('/home/me/src/zfs-drive-backup')).toBeNull()
+  })
+  it('installed: always pkexec on that root-owned wrapper; the environment cannot change it', () => {
+    expect(helperCommand({ ...base, installedHelper: INSTALLED_HELPER, env: { [HELPER_ENV]: '["sh","-c","evil"]' } })).toEqual(['pkexec', INSTALLED_HELPER])
   })
   it('dev: pkexec on the built helper with Electron as Node, or the command in the environment', () => {
-    expect(helperCommand({ ...base, packaged: false, env: {} })).toEqual(['pkexec', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/opt/app/electron', '/opt/app/out/main/helper.js'])
-    expect(helperCommand({ ...base, packaged: false, env: { [HELPER_ENV]: '["sudo","-n","node","out/main/helper.js"]' } })).toEqual(['sudo', '-n', 'node', 'out/main/helper.js'])
-    expect(() => helperCommand({ ...base, packaged: false, env: { [HELPER_ENV]: 'sudo -n node' } })).toThrow(/JSON array/)
+    expect(helperCommand({ ...base, installedHelper: null, env: {} })).toEqual(['pkexec', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', '/opt/app/electron', '/opt/app/out/main/helper.js'])
+    expect(helperCommand({ ...base, installedHelper: null, env: { [HELPER_ENV]: '["sudo","-n","node","out/main/helper.js"]' } })).toEqual(['sudo', '-n', 'node', 'out/main/helper.js'])
+    expect(() => helperCommand({ ...base, installedHelper: null, env: { [HELPER_ENV]: 'sudo -n node' } })).toThrow(/JSON array/)
   })
 })

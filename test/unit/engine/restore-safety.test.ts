@@ -49,7 +49,7 @@ describe.runIf(root)('restore open', () => {
     expect(r.calls).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'readonly=on', '-R', altroot, '222'])
     expect(r.calls).toContainEqual(['zfs', 'mount', '-o', 'ro,nosuid,nodev,noexec', 'backup/home'])
     expect(statSync(altroot)).toMatchObject({ uid: 0 })
-    expect(statSync(altroot).mode & 0o022).toBe(0)
+    expect(statSync(altroot).mode & 0o777).toBe(0o750)
     expect(r.asked).toEqual(['backup/home'])
   })
 

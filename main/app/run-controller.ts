@@ -1,0 +1,199 @@
+// One privileged run at a time: starts the job through the launcher, keeps the run's status for the
+// window (step outcomes, the running command, progress, the "stalled" mark), folds its events into the
+// history record, and turns a run that ended without one (pkexec refused, the helper crashed) into a
+// failed record of its own.
+import { randomUUID } from 'node:crypto'
+import type { RunEvent } from '../../shared/events'
+import { applyEvent, type RunRecord } from '../../shared/run-record'
+import { verbLabel } from '../../shared/verbs'
+import type { Accepted, RunStatus } from '../../shared/wire'
+import type { Job, JobVerb } from '../helper/job'
+import type { LaunchError, LaunchResult, Launcher, RunHandle } from './privileged'
+import type { TimerApi } from './throttle'
+
+export const STALL_MS = 5000
+
+export interface ActiveRun {
+  job: Job
+  status: RunStatus
+  record: RunRecord | null
+  handle: RunHandle | null
+  startedAt: number
+  firstError: Extract<RunEvent, { type: 'error' }> | null
+  lastBytes: number
+  stallTimer: unknown
+  cancelRequested: boolean
+}
+
+export interface RunControllerDeps {
+  launcher: Launcher
+  timers: TimerApi
+  available: ReadonlySet<JobVerb>
+  log: (message: string) => void
+  /** A run was accepted and is about to launch. */
+  started: () => void
+  /** Every event of the current run, after the run's status took it in. */
+  onEvent: (e: RunEvent, run: ActiveRun) => void
+  /** A record the helper's events made is final: keep it in the history (true when written), before
+   *  the run is cleared. A run that never reached the helper is not history. */
+  persist: (record: RunRecord) => Promise<boolean>
+  /** The run is over and cleared; `written` when its record went to the history. */
+  finished: (record: RunRecord, written: boolean) => Promise<void>
+  changed: () => void
+}
+
+const errorOf = (e: { code: string; message: string; hint?: string }) => ({ code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) })
+
+export class RunController {
+  current: ActiveRun | null = null
+  private disposed = false
+
+  constructor(private readonly d: RunControllerDeps) {}
+
+  /** The run for the window: a copy, so the view never sees a later mutation half-done. */
+  status(): RunStatus | null {
+    const s = this.current?.status
+    return s ? { ...s, steps: s.steps.map((x) => ({ ...x })) } : null
+  }
+
+  /** Why nothing else may start now, or null. */
+  busyReason(): string | null {
+    const r = this.current
+    return r ? `${verbLabel[r.job.verb]}${r.status.drive ? ` (${r.status.drive})` : ''} is in progress.` : null
+  }
+
+  start(job: Job, secret?: string): Accepted {
+    if (this.disposed) return { accepted: false, reason: 'The app is quitting.' }
+    if (this.current) return { accepted: false, reason: `${verbLabel[this.current.job.verb]} is in progress; one run at a time.` }
+    if (!this.d.available.has(job.verb)) return { accepted: false, reason: `${verbLabel[job.verb]} is not available in this version yet.` }
+    const drive = 'drive' in job ? job.drive : 'name' in job ? job.name : null
+    const iso = new Date(this.d.timers.now()).toISOString()
+    const active: ActiveRun = {
+      job,
+      // Until the helper says run-started (after the password prompt), the run shows the command that asks.
+      status: { id: `pending-${randomUUID()}`, verb: job.verb, drive, steps: [], stepIndex: 0, command: [...this.d.launcher.command()], progress: null, stalled: false, startedAt: iso, cancellable: true },
+      record: null, handle: null, startedAt: this.d.timers.now(), firstError: null, lastBytes: 0, stallTimer: null, cancelRequested: false,
+    }
+    this.current = active
+    this.d.started()
+    try {
+      active.handle = this.d.launcher.run(job, { ...(secret !== undefined ? { secret } : {}), onEvent: (e) => this.onEvent(active, e), onProtocolError: (line) => this.d.log(`helper wrote a line that is not an event: ${line.slice(0, 200)}`) })
+    } catch (err) {
+      this.current = null
+      this.d.changed()
+      return { accepted: false, reason: err instanceof Error ? err.message : String(err) }
+    }
+    active.handle.done.then(
+      (r) => this.finish(active, r),
+      (err: unknown) => this.finish(active, { exitCode: null, outcome: null, helperRan: false, error: { code: 'helper-crashed', message: String(err) } }),
+    )
+    this.d.changed()
+    return { accepted: true }
+  }
+
+  cancel(): Accepted {
+    const run = this.current
+    if (!run) return { accepted: false, reason: 'Nothing is running.' }
+    if (!run.handle || !run.status.cancellable) return { accepted: false, reason: 'The run is already finishing.' }
+    run.cancelRequested = true
+    run.status.cancellable = false
+    run.handle.cancel()
+    this.d.changed()
+    return { accepted: true }
+  }
+
+  /** Quitting: closing the helper's stdin cancels the run, and the helper still exports the pool. */
+  dispose(): void {
+    this.disposed = true
+    this.current?.handle?.cancel()
+  }
+
+  private clearStall(a: ActiveRun): void {
+    if (a.stallTimer !== null) this.d.timers.clearTimeout(a.stallTimer)
+    a.stallTimer = null
+    a.status.stalled = false
+  }
+
+  private onEvent(a: ActiveRun, e: RunEvent): void {
+    if (this.current !== a) return
+    a.record = applyEvent(a.record, e)
+    const s = a.status
+    switch (e.type) {
+      case 'run-started':
+        Object.assign(s, { id: e.runId, verb: e.verb, drive: e.drive, steps: e.steps.map((x) => ({ ...x, outcome: 'pending' as const })), stepIndex: 0, command: null, progress: null, startedAt: e.at })
+        break
+      case 'step-started': {
+        const step = s.steps.find((x) => x.id === e.step)
+        if (step) step.outcome = 'running'
+        Object.assign(s, { stepIndex: e.index, command: null, progress: null })
+        a.lastBytes = 0
+        this.clearStall(a)
+        break
+      }
+      case 'command':
+        s.command = e.argv
+        break
+      case 'progress':
+        s.progress = { bytes: e.bytes, totalBytes: e.totalBytes, bytesPerSecond: e.bytesPerSecond, etaSeconds: e.etaSeconds }
+        this.watchStall(a, e.bytes)
+        break
+      case 'step-finished': {
+        const step = s.steps.find((x) => x.id === e.step)
+        if (step) step.outcome = e.outcome
+        this.clearStall(a)
+        break
+      }
+      case 'error':
+        a.firstError ??= e
+        break
+      case 'run-finished':
+        this.clearStall(a)
+        s.cancellable = false
+        break
+    }
+    this.d.onEvent(e, a)
+    this.d.changed()
+  }
+
+  /** Only moving bytes clear a stall: a repeated count must not make the mark flicker. Before the first
+   *  byte the receive side is still setting up (seconds under load), so it is allowed longer. */
+  private watchStall(a: ActiveRun, bytes: number): void {
+    if (!(bytes > a.lastBytes || (a.stallTimer === null && !a.status.stalled))) return
+    a.lastBytes = Math.max(a.lastBytes, bytes)
+    this.clearStall(a)
+    a.stallTimer = this.d.timers.setTimeout(() => {
+      a.stallTimer = null
+      if (this.current === a) {
+        a.status.stalled = true
+        this.d.changed()
+      }
+    }, a.lastBytes > 0 ? STALL_MS : 6 * STALL_MS)
+  }
+
+  private async finish(a: ActiveRun, r: LaunchResult): Promise<void> {
+    this.clearStall(a)
+    if (this.current !== a) return
+    const record = this.finalRecord(a, r)
+    const written = a.record !== null && (await this.d.persist(record))
+    this.current = null
+    await this.d.finished(record, written)
+  }
+
+  private finalRecord(a: ActiveRun, r: LaunchResult): RunRecord {
+    const iso = new Date(this.d.timers.now()).toISOString()
+    const record = a.record
+    if (!record) {
+      // Nothing ran as root: pkexec refused, or the helper rejected the job before any command.
+      const error: LaunchError | { code: string; message: string; hint?: string } = r.error ?? a.firstError ?? { code: 'helper-crashed', message: 'The helper ended without a result.' }
+      if (r.error) this.d.onEvent({ type: 'error', ...errorOf(error) }, a)
+      return {
+        id: randomUUID(), verb: a.job.verb, drive: a.status.drive, startedAt: a.status.startedAt, finishedAt: iso, durationMs: this.d.timers.now() - a.startedAt, bytes: 0,
+        outcome: error.code === 'auth-dismissed' ? 'cancelled' : 'failed', steps: [], warnings: [], replicated: [], error: errorOf(error),
+      }
+    }
+    if (record.outcome !== 'running') return record
+    // The helper died mid-run (it never does on its own; a crash or a kill).
+    const message = r.error?.message ?? `The helper stopped mid-run (exit ${r.exitCode ?? 'signal'}).`
+    return { ...record, outcome: a.cancelRequested ? 'cancelled' : 'failed', finishedAt: iso, error: record.error ?? { code: 'helper-crashed', message } }
+  }
+}

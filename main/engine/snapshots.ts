@@ -1,0 +1,57 @@
+// Snapshots on both sides, and where each exists: one timeline per configured source → target. A raw
+// send keeps a snapshot's GUID, so the laptop's and the drive's copies of one snapshot are matched by
+// GUID (a same-named snapshot with another GUID is a different snapshot). Snapshots the laptop has pruned
+// but the drive keeps belong on the same timeline. The CLI's `snapshots` and the window's list use this.
+import { existsSync } from 'node:fs'
+import type { DriveConfig } from '../config/schema'
+import type { SnapshotTimeline, TimelineRow } from '../../shared/wire'
+import type { Runner } from '../system/runner'
+import { listSnapshots, type SnapshotInfo } from '../system/zfs'
+import { exportArgv, importByGuidArgv } from '../system/zpool'
+import { importedDrives, readTargetSnapshots } from './drive-status'
+
+const iso = (s: SnapshotInfo): string => new Date(s.creation * 1000).toISOString()
+
+/** Newest first. `drive` is null when the drive could not be read: every row's onDrive is then null. */
+export function snapshotTimeline(source: readonly SnapshotInfo[], drive: readonly SnapshotInfo[] | null): TimelineRow[] {
+  const onDrive = new Set((drive ?? []).map((s) => s.guid))
+  const onSource = new Set(source.map((s) => s.guid))
+  const row = (s: SnapshotInfo, laptop: boolean): TimelineRow & { creation: number } => ({
+    snapshot: s.snapshot, createdAt: iso(s), guid: s.guid, onSource: laptop, onDrive: drive ? onDrive.has(s.guid) : null, creation: s.creation,
+  })
+  const rows = [...source.map((s) => row(s, true)), ...(drive ?? []).filter((s) => !onSource.has(s.guid)).map((s) => row(s, false))]
+  // Stable: equal creation seconds keep the listing's createtxg order.
+  return rows.reverse().sort((a, b) => b.creation - a.creation).map(({ creation: _c, ...r }) => r)
+}
+
+/** Why the drive's side is missing: unplugged, or plugged in but not imported (reading it needs root). */
+export type DriveUnread = 'not-connected' | 'not-imported'
+
+export interface DriveSnapshots {
+  /** Per configured source → target, oldest first. `drive` is null when the pool could not be read. */
+  pairs: { source: string; target: string; sourceSnapshots: SnapshotInfo[]; driveSnapshots: SnapshotInfo[] | null }[]
+  unread: DriveUnread | null
+}
+
+/**
+ * Both sides of every target. An imported pool is read as it is. With `importReadOnly` (the CLI as root)
+ * a connected pool is imported read-only for the listing and exported again; otherwise it stays unread.
+ */
+export async function readDriveSnapshots(runner: Runner, drive: DriveConfig, o: { importReadOnly: boolean }): Promise<DriveSnapshots> {
+  const pairs: DriveSnapshots['pairs'] = []
+  for (const [source, target] of Object.entries(drive.targets)) pairs.push({ source, target, sourceSnapshots: await listSnapshots(runner, source), driveSnapshots: null })
+  const fill = (byTarget: Map<string, SnapshotInfo[]>): DriveSnapshots => ({ pairs: pairs.map((p) => ({ ...p, driveSnapshots: byTarget.get(p.target) ?? [] })), unread: null })
+  if ((await importedDrives(runner, [drive]).catch(() => new Set<string>())).has(drive.name)) return fill(await readTargetSnapshots(runner, drive))
+  if (!existsSync(drive.disk)) return { pairs, unread: 'not-connected' }
+  if (!o.importReadOnly) return { pairs, unread: 'not-imported' }
+  await runner.run(importByGuidArgv(drive.poolGuid, undefined, { readonly: true }))
+  try {
+    return fill(await readTargetSnapshots(runner, drive))
+  } finally {
+    await runner.run(exportArgv(drive.pool))
+  }
+}
+
+export function timelines(s: DriveSnapshots): SnapshotTimeline[] {
+  return s.pairs.map((p) => ({ source: p.source, target: p.target, rows: snapshotTimeline(p.sourceSnapshots, p.driveSnapshots) }))
+}
