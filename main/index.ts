@@ -1,7 +1,7 @@
 // Electron entry: wiring only. Everything with behaviour lives in Electron-free modules it injects into:
 // the coordinator (state, runs, notifications), the launcher (pkexec + helper), the tray controller.
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray } from 'electron'
 import { defaultConfigPath } from './config/load'
 import { availableVerbs } from './helper/dispatch'
 import { defaultHistoryPath } from './history/store'
@@ -13,21 +13,21 @@ import { registerIpc, senderIs } from './app/ipc'
 import { launchAction, unpackedPath } from './app/launch'
 import { helperCommand, installedHelper, PkexecLauncher } from './app/privileged'
 import { TrayController } from './app/tray'
-import { lockDown, windowOptions } from './app/window'
+import { denyPermissions, lockDown, pageUrl, windowOptions } from './app/window'
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let win: BrowserWindow | null = null
   const assets = join(__dirname, '../../assets')
-  const pageUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(__dirname, '../renderer/index.html')}`
+  const page = pageUrl({ packaged: app.isPackaged, env: process.env, indexHtml: join(__dirname, '../renderer/index.html') })
 
   const openWindow = (): void => {
     if (!win) {
       win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.js')))
       lockDown(win.webContents)
       win.on('closed', () => (win = null))
-      void win.loadURL(pageUrl)
+      void win.loadURL(page)
       win.once('ready-to-show', () => win?.show())
     } else {
       win.show()
@@ -42,6 +42,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => undefined)
 
   void app.whenReady().then(async () => {
+    denyPermissions(session.defaultSession)
     const notifier = await Notifier.start({ icon: unpackedPath(join(assets, 'icon.png')), desktopEntry: 'zfs-drive-backup' })
     const coordinator = createCoordinator({
       configPath: defaultConfigPath(),
@@ -72,7 +73,7 @@ if (!app.requestSingleInstanceLock()) {
       },
     })
 
-    registerIpc(ipcMain, coordinator, senderIs(() => win?.webContents.id, () => pageUrl))
+    registerIpc(ipcMain, coordinator, senderIs(() => win?.webContents.id, () => page))
     // Both streams are rate-limited by the coordinator (progress ≤ 10/s).
     coordinator.onChange((state) => {
       win?.webContents.send('state:changed', state)

@@ -80,6 +80,12 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   }
   const job = parsed.data
 
+  // The packaged wrappers say which polkit action let us in. The everyday one keeps its authorization for
+  // a few minutes; setup and adopt must have asked for the password just now (their own action).
+  if (io.env.ZFS_DRIVE_BACKUP_ACTION === 'run' && (job.verb === 'setup' || job.verb === 'adopt')) {
+    return reject('job-refused', `${job.verb === 'setup' ? 'Setting up a drive' : 'Adopting a drive'} needs its own password prompt; the app starts it through the setup action (zfs-drive-backup-setup-helper).`)
+  }
+
   let secret: string | null = null
   if (SECRET_VERBS.has(job.verb)) {
     try {

@@ -1,6 +1,6 @@
 // The helper's job validation: everything malformed or unknown is refused with one error event and exit 2
 // before a single command runs (a recording runner proves it), and a valid job streams events.
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -190,5 +190,37 @@ describe('a valid job', () => {
 
   it('the dispatch table runs every verb of the job schema', () => {
     expect(availableVerbs().sort()).toEqual(['adopt', 'backup', 'eject', 'restore-close', 'restore-open', 'scrub', 'setup', 'verify-key'])
+  })
+})
+
+describe('setup and adopt need their own polkit action', () => {
+  it('started by the everyday wrapper (ZFS_DRIVE_BACKUP_ACTION=run), the helper refuses setup and adopt before any command', async () => {
+    for (const line of [
+      JSON.stringify({ verb: 'setup', configPath, disk: '/dev/disk/by-id/usb-Samsung_T7_123', name: 'T7', confirm: 'usb-Samsung_T7_123' }),
+      JSON.stringify({ verb: 'adopt', configPath, pool: 'backup', target: 'backup/home', name: 'T7' }),
+    ]) {
+      const h = await runHelper([line], { env: { ZFS_DRIVE_BACKUP_ACTION: 'run' } })
+      expect(await h.code).toBe(2)
+      expect(h.events()[0]).toMatchObject({ code: 'job-refused', message: expect.stringMatching(/needs its own password prompt/) })
+      expect(h.runner.calls).toEqual([])
+    }
+  })
+
+  it('the app starts setup and adopt through the setup wrapper when it is installed', async () => {
+    const { setupCommandFor } = await import('../../../main/app/privileged')
+    const wrapper = '/opt/ZFS Drive Backup/resources/helper/zfs-drive-backup-helper'
+    expect(setupCommandFor(['pkexec', wrapper], () => true)).toEqual(['pkexec', '/opt/ZFS Drive Backup/resources/helper/zfs-drive-backup-setup-helper'])
+    expect(setupCommandFor(['pkexec', wrapper], () => false)).toEqual(['pkexec', wrapper])
+    expect(setupCommandFor(['pkexec', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', 'electron', 'out/main/helper.js'])).toEqual(['pkexec', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', 'electron', 'out/main/helper.js'])
+  })
+
+  it('the policy gives setup its own action: auth_admin, never kept', () => {
+    const policy = readFileSync('build/linux/io.github.zfsdrivebackup.helper.policy', 'utf8')
+    const setup = /<action id="io\.github\.zfsdrivebackup\.setup">([\s\S]*?)<\/action>/.exec(policy)?.[1] ?? ''
+    expect(setup).toMatch(/<allow_active>auth_admin<\/allow_active>/)
+    expect(setup).not.toMatch(/keep/)
+    expect(setup).toMatch(/exec\.path">\/opt\/ZFS Drive Backup\/resources\/helper\/zfs-drive-backup-setup-helper</)
+    expect(readFileSync('build/linux/zfs-drive-backup-setup-helper', 'utf8')).toMatch(/ZFS_DRIVE_BACKUP_ACTION=setup /)
+    expect(readFileSync('build/linux/zfs-drive-backup-helper', 'utf8')).toMatch(/ZFS_DRIVE_BACKUP_ACTION=run /)
   })
 })
