@@ -2,7 +2,7 @@
 // and how it is built from the run's events alone. The CLI, the helper's stream and the tray app all
 // produce the same record, and it holds exactly what the events said (so never a secret).
 import { z } from 'zod'
-import { Verb, type RunEvent } from './events'
+import { ScrubSummary, Verb, type RunEvent } from './events'
 
 export const StepRecord = z.object({
   id: z.string(),
@@ -28,6 +28,8 @@ export const RunRecord = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
   /** Newest snapshot verified on the drive per target, when the run got that far. */
   replicated: z.array(z.object({ source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() })).default([]),
+  /** A scrub's result, when the run finished one. */
+  scrub: ScrubSummary.optional(),
 })
 export type RunRecord = z.infer<typeof RunRecord>
 
@@ -62,6 +64,11 @@ export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null
     case 'replicated':
       rec.replicated.push({ source: e.source, target: e.target, snapshot: e.snapshot, guid: e.guid })
       break
+    case 'scrub-result': {
+      const { type: _type, ...summary } = e
+      rec.scrub = summary
+      break
+    }
     case 'warning':
       rec.warnings.push({ code: e.code, message: e.message })
       break

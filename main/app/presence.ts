@@ -1,10 +1,12 @@
 // Where each configured drive is: the drive watcher says plugged in / removed, zpool list says imported,
-// and a run's events say what the run did to the pool (imported, exported, powered off). Also the
+// and a run's pool-state events say what the run did to the pool (imported, exported, powered off). Also the
 // processes that kept a pool busy at the last failed export, shown until the drive is plugged in again.
-import type { RunEvent } from '../../shared/events'
+import type { PoolState, RunEvent } from '../../shared/events'
 import type { DrivePresence, DriveStatus } from '../../shared/wire'
 
 type Holders = NonNullable<DriveStatus['busyHolders']>
+
+const POOL_PRESENCE: Record<PoolState, DrivePresence> = { imported: 'imported', exported: 'exported', 'powered-off': 'poweredOff' }
 
 export class Presence {
   private readonly where = new Map<string, DrivePresence>()
@@ -45,16 +47,11 @@ export class Presence {
     }
   }
 
-  /** What a run on `drive` reports about its pool. */
+  /** What a run reports: the pool's state as it changed it, the processes that kept it busy. */
   onRunEvent(drive: string | null, e: RunEvent): void {
-    if (!drive) return
-    if (e.type === 'error' && e.holders) this.holders.set(drive, e.holders)
-    if (e.type !== 'step-finished' || e.outcome !== 'ok') return
-    if (e.step === 'import') this.set(drive, 'imported')
-    if (e.step === 'export') {
-      this.set(drive, 'exported')
-      this.holders.delete(drive)
-    }
-    if (e.step === 'power-off') this.set(drive, 'poweredOff')
+    if (e.type === 'error' && e.holders && drive) this.holders.set(drive, e.holders)
+    if (e.type !== 'pool-state') return
+    this.set(e.drive, POOL_PRESENCE[e.state])
+    if (e.state === 'exported') this.holders.delete(e.drive)
   }
 }

@@ -39,7 +39,10 @@ export function formatEvent(e: RunEvent, titles: Map<string, string>): string | 
       return `  ✓ ${e.target}@${e.snapshot} (guid ${e.guid}) is on the drive`
     case 'drive-recorded':
       return `  ✓ drive "${e.drive.name}" (pool ${e.drive.pool}, GUID ${e.drive.poolGuid}) recorded`
+    // The scrub's result lines are info lines already; the pool's state shows in the step that changed it.
     case 'progress':
+    case 'scrub-result':
+    case 'pool-state':
       return null
   }
 }

@@ -1,5 +1,5 @@
 // Read-only verbs: doctor, status, snapshots, diff. None of them changes a pool.
-import { pickDrive } from '../engine/backup'
+import { pickDrive } from '../engine/preflight'
 import { runDoctor } from '../engine/doctor'
 import { readDriveStatus } from '../engine/drive-status'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'

@@ -1,7 +1,7 @@
 // Drive lifecycle verbs (issue 4): disks, setup, adopt, scrub, restore open/list/file/close, verify-key.
 import { resolve } from 'node:path'
 import { adopt } from '../engine/adopt'
-import { pickDrive } from '../engine/backup'
+import { pickDrive } from '../engine/preflight'
 import { confirmationWord, listDiskCandidates } from '../engine/disks'
 import { restoreClose, restoreFile, restoreList, restoreOpen } from '../engine/restore'
 import { lastScrub, scrub, scrubDue } from '../engine/scrub'

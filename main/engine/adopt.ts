@@ -6,14 +6,16 @@ import type { Runner } from '../system/runner'
 import { datasetExists, getDatasetProperties, listSnapshots } from '../system/zfs'
 import { importByGuidArgv, listImportable, listPools, parsePoolGet, poolGetArgv, poolSetArgv } from '../system/zpool'
 import { EngineError } from './errors'
+import { requireRoot } from './preflight'
 import type { Emit } from '../../shared/events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep, IMPORTED_BEFORE } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { exportDrivePool, poolDisk } from './pool'
+import { poolDisk } from './pool'
+import { recordDrive, withDrive, type ConfigOwner } from './setup'
 
 export { diskOfVdev } from './pool'
-import { recordDrive, withDrive, type ConfigOwner } from './setup'
 
 export interface AdoptOptions {
   config: Config
@@ -63,7 +65,7 @@ const steps: Step<AdoptState>[] = [
     title: 'Find and import the pool',
     async run(ctx, s) {
       s.lock = acquireLock(s.o.lockPath, `adopting ${s.o.pool}`)
-      if (process.getuid?.() !== 0) throw new EngineError('not-root', 'Adopting a drive imports its pool, which needs root.', 'Run it with sudo or doas.')
+      requireRoot('Adopting a drive imports its pool')
       const imported = (await listPools(ctx.runner)).find((p) => p.name === s.o.pool)
       if (imported) {
         s.guid = imported.guid
@@ -148,18 +150,10 @@ const steps: Step<AdoptState>[] = [
       return { note: `drive "${name}": ${s.source} → ${o.target}` }
     },
   },
-  {
-    id: 'export',
-    title: 'Export the pool',
-    always: true,
-    async run(ctx, s) {
-      return releasingLock(s, async () => {
-        if (!s.importedByUs || !s.guid) return { skipped: 'it was imported before; left as it was' }
-        const d = { name: s.o.name ?? s.o.pool, pool: s.o.pool, poolGuid: s.guid, disk: s.disk ?? '', targets: {} }
-  if (!(await exportDrivePool(ctx, d))) return { skipped: 'not imported' }
-      })
-    },
-  },
+  exportStep<AdoptState>({
+    skip: (s) => (s.importedByUs && s.guid ? null : IMPORTED_BEFORE),
+    drive: (s) => ({ name: s.o.name ?? s.o.pool, pool: s.o.pool, poolGuid: s.guid!, disk: s.disk ?? '', targets: {} }),
+  }),
 ]
 
 export async function adopt(o: AdoptOptions): Promise<Outcome> {

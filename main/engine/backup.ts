@@ -6,14 +6,16 @@ import { runSyncoid } from '../system/syncoid'
 import { powerOffArgv } from '../system/udisksctl'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
 import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists, type SnapshotInfo } from '../system/zfs'
-import { zfsVersionArgv, parseZfsVersion } from '../system/zpool'
+import { parseZfsVersion, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { CommandError, type Runner } from '../system/runner'
 import { EngineError } from './errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { planReplication, prunedOnSource, type ReplicationPlan } from './plan'
-import { exportDrivePool, importDrivePool, powerOffDrive, type DrivePool } from './pool'
+import { importDrivePool, powerOffDrive, type DrivePool } from './pool'
 import { missingTools } from './tools'
+import { pickDrive, requireRoot } from './preflight'
 import { ProgressMeter } from './progress'
 
 export interface BackupState {
@@ -34,22 +36,11 @@ export interface BackupState {
   pool: DrivePool | null
 }
 
-/** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
-export function zfsHasRawSendFix(version: string): boolean {
-  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number)
-  if (major !== 2) return major > 2
-  if (minor === 2) return patch >= 8
-  if (minor === 3) return patch >= 3
-  return minor > 3
-}
-
 const preflight: Step<BackupState> = {
   id: 'preflight',
   title: 'Check tools and sources',
   async run(ctx, s) {
-    if (process.getuid?.() !== 0) {
-      throw new EngineError('not-root', 'Backing up imports and exports a pool, which needs root.', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
-    }
+    requireRoot('Backing up imports and exports a pool', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
     s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
     const missing = missingTools(['zpool', 'zfs', 'syncoid', 'udisksctl'])
     if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid) and udisks2.')
@@ -57,8 +48,7 @@ const preflight: Step<BackupState> = {
     const sv = await ctx.runner.run(syncoidVersionArgv(), { allowFailure: true })
     const check = checkSyncoidVersion(sv.stdout + sv.stderr)
     if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots).')
-    const zv = parseZfsVersion((await ctx.runner.run(zfsVersionArgv())).stdout)
-    const kernel = zv.kernel ?? zv.userland
+    const kernel = runningZfsVersion(parseZfsVersion((await ctx.runner.run(zfsVersionArgv())).stdout))
     if (kernel && !zfsHasRawSendFix(kernel)) {
       ctx.warn('zfs-raw-send-bug', `OpenZFS ${kernel} predates the fix for raw-send snapshot corruption (openzfs/zfs#12014); upgrade to 2.2.8 / 2.3.3 or later.`)
     }
@@ -178,21 +168,16 @@ const verify: Step<BackupState> = {
   },
 }
 
-const exportPool: Step<BackupState> = {
-  id: 'export',
-  title: 'Export the pool',
-  always: true,
-  async run(ctx, s) {
-    return releasingLock(s, async () => {
-      if (!s.importAttempted) return { skipped: 'the pool was not touched' }
-      // Refused at import (not the drive's pool, or not importable): left as it was found.
-      if (!s.pool) return { skipped: 'the drive\'s pool was not imported' }
-      if (s.dryRun && !s.importedByUs) return { skipped: 'dry run: the pool was imported before, left as it was' }
-      if (!s.config.afterBackup.export && !s.dryRun) return { skipped: 'afterBackup.export is off' }
-      if (!(await exportDrivePool(ctx, s.drive))) return { skipped: 'not imported' }
-    })
-  },
-}
+const exportPool = exportStep<BackupState>({
+  skip: (s) =>
+    !s.importAttempted ? 'the pool was not touched'
+    // Refused at import (not the drive's pool, or not importable): left as it was found.
+    : !s.pool ? 'the drive\'s pool was not imported'
+    : s.dryRun && !s.importedByUs ? 'dry run: the pool was imported before, left as it was'
+    : !s.config.afterBackup.export && !s.dryRun ? 'afterBackup.export is off'
+    : null,
+  drive: (s) => s.drive,
+})
 
 const powerOff: Step<BackupState> = {
   id: 'power-off',
@@ -218,17 +203,6 @@ export interface BackupOptions extends DriveRunOptions {
 export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string } = {}): BackupState {
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
   return { config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, pool: null, ...(opts.lockPath ? { lockPath: opts.lockPath } : {}) }
-}
-
-export function pickDrive(config: Config, name?: string): DriveConfig {
-  if (config.drives.length === 0) throw new EngineError('drive-unknown', 'No backup drive is configured.', 'Set one up (zfs-drive-backup setup) or adopt one (zfs-drive-backup adopt).')
-  if (!name) {
-    if (config.drives.length > 1) throw new EngineError('drive-unknown', `Several drives are configured (${config.drives.map((d) => d.name).join(', ')}); say which with --drive.`)
-    return config.drives[0]!
-  }
-  const d = config.drives.find((x) => x.name === name)
-  if (!d) throw new EngineError('drive-unknown', `No drive named "${name}" is configured (known: ${config.drives.map((x) => x.name).join(', ')}).`)
-  return d
 }
 
 export async function backup(o: BackupOptions): Promise<Outcome> {

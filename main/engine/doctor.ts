@@ -4,8 +4,7 @@ import type { Config } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
 import { getDatasetProperties, listSnapshots } from '../system/zfs'
-import { listPools, parsePoolGet, parseZfsVersion, poolGetArgv, zfsVersionArgv } from '../system/zpool'
-import { zfsHasRawSendFix } from './backup'
+import { listPools, parsePoolGet, parseZfsVersion, poolGetArgv, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { which } from './tools'
 
 const tool = (id: string, command: string, title: string, debian: string, nixos: string, severity: 'error' | 'warning' = 'error'): DoctorCheck => {
@@ -34,7 +33,7 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
   if (checks[0]!.ok) {
     const r = await runner.run(zfsVersionArgv(), { allowFailure: true })
     const v = parseZfsVersion(r.stdout)
-    const kernel = v.kernel ?? v.userland
+    const kernel = runningZfsVersion(v)
     const ok = kernel !== null && zfsHasRawSendFix(kernel)
     checks.push({
       id: 'zfs-version', title: 'OpenZFS has the snapshot-corruption fix (#12014: 2.2.8, 2.3.3, 2.4.0)', ok, severity: 'warning',

@@ -1,7 +1,7 @@
 // Safe eject: export without force (naming whoever keeps the pool busy), then power the disk off.
 import type { DriveRunOptions } from './pipeline'
 import type { DriveConfig } from '../config/schema'
-import { pickDrive } from './backup'
+import { pickDrive } from './preflight'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, importedPool, poolDisk, powerOffDrive } from './pool'

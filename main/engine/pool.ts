@@ -62,6 +62,7 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
     )
   }
   pool.disk = await poolDisk(ctx, pool.name)
+  ctx.emit({ type: 'pool-state', drive: drive.name, state: 'imported' })
   return pool
 }
 
@@ -148,7 +149,10 @@ export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retr
   if (!entry) return false
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.runner.run(exportArgv(entry.name), { allowFailure: true, timeoutMs: 300_000 })
-    if (r.exitCode === 0) return true
+    if (r.exitCode === 0) {
+      ctx.emit({ type: 'pool-state', drive: drive.name, state: 'exported' })
+      return true
+    }
     const busy = parseBusyExport(r.stderr) ?? (/busy/.test(r.stderr) ? { mountpoint: '' } : null)
     if (!busy) throw new CommandError(r.argv, r.exitCode, r.stderr)
     if (attempt < retries) {
@@ -173,8 +177,9 @@ export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retr
  */
 export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, disk: string | null = null, timeoutMs = 15_000): Promise<void> {
   const target = disk ?? drive.disk
+  const off = (): void => ctx.emit({ type: 'pool-state', drive: drive.name, state: 'powered-off' })
   if (disk && disk !== drive.disk) ctx.info(`the pool is on ${disk} (the config says ${drive.disk}); powering off the pool's disk`)
-  if (!existsSync(target)) return
+  if (!existsSync(target)) return off()
   const users = await poolsOnDisk(ctx, target)
   if (users.length) {
     throw new EngineError('power-off-failed', `${target} was not powered off: pool ${users.join(', ')} is imported from it.`, `Export ${users.join(', ')} first; drive "${drive.name}" is exported.`)
@@ -190,4 +195,5 @@ export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, disk: 
     }
     await new Promise((res) => setTimeout(res, 100))
   }
+  off()
 }

@@ -19,9 +19,10 @@ import { ensureSnapshotNoSetuid } from '../system/zfs-tunables'
 import type { Runner } from '../system/runner'
 import { getDatasetProperties, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
 import { listPools, parseStatusErrors, parseStatusJson, statusJsonArgv, statusVerboseArgv } from '../system/zpool'
-import { pickDrive } from './backup'
+import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
 import { LifecycleError } from './lifecycle-errors'
+import { exportStep } from './export-step'
 import { acquireLock, releasingLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, importDrivePool, isImported, type DrivePool } from './pool'
@@ -50,7 +51,7 @@ interface OpenState {
 }
 
 const rootCheck = (what: string): void => {
-  if (process.getuid?.() !== 0) throw new EngineError('not-root', `${what} imports the pool and loads a key, which needs root.`, 'Run it with sudo or doas.')
+  requireRoot(`${what} imports the pool and loads a key`)
 }
 
 /** Where restores mount: root-owned 0755, under /run (tmpfs, gone at reboot). Not the run lock's
@@ -246,16 +247,7 @@ const closeSteps: Step<CloseState>[] = [
       return n ? { note: `${n} key(s) unloaded` } : { skipped: 'no key loaded' }
     },
   },
-  {
-    id: 'export',
-    title: 'Export the pool',
-    always: true,
-    async run(ctx, s) {
-      return releasingLock(s, async () => {
-        if (!(await exportDrivePool(ctx, s.drive))) return { skipped: 'not imported' }
-      })
-    },
-  },
+  exportStep<CloseState>({ drive: (s) => s.drive }),
 ]
 
 /** `zfs unmount` of a folder someone still uses says "target is busy": name them like export does. */

@@ -2,20 +2,21 @@
 // `zpool status -jp` and the result: repaired bytes, READ/WRITE/CKSUM per device, the errors section.
 // A scrub needs no key; without it `zpool status -v` withholds the file list ("List of errors
 // unavailable: permission denied"), so the result says how many and that `restore open` shows which.
-// The result is in the run's step note (and so in the history), which lastScrub() reads back.
+// The result is a scrub-result event (and so in the history's record), which lastScrub() reads.
 import type { DriveRunOptions } from './pipeline'
 import { bytes } from './units'
 import type { Config, DriveConfig } from '../config/schema'
 import type { RunRecord } from '../../shared/run-record'
 import type { Runner } from '../system/runner'
 import { parseStatusErrors, parseStatusJson, scrubArgv, statusJsonArgv, statusVerboseArgv, vdevErrorTotals, type ErrorsSection, type PoolStatus, type ScanStats, type VdevStatus } from '../system/zpool'
-import { pickDrive } from './backup'
+import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
-import type { Progress } from '../../shared/events'
+import type { Progress, ScrubSummary } from '../../shared/events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep, IMPORTED_BEFORE } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
-import { exportDrivePool, importDrivePool } from './pool'
+import { importDrivePool } from './pool'
 
 // ---------------------------------------------------------------- pure parts
 
@@ -75,14 +76,14 @@ export function scrubResult(status: PoolStatus, errors: ErrorsSection): ScrubRes
   }
 }
 
-/** The one-line summary kept in the history (parseScrubNote reads it back): exact numbers first. */
+/** The result's step note, for people reading the history: exact numbers first. */
 export function scrubNote(r: ScrubResult): string {
   return `scrub repaired ${r.repairedBytes} bytes with ${r.errors} errors; ${r.dataErrors} data errors; READ ${r.totals.read} WRITE ${r.totals.write} CKSUM ${r.totals.checksum}`
 }
 
-export function parseScrubNote(note: string): { repairedBytes: number; errors: number; dataErrors: number } | null {
-  const m = /^scrub repaired (\d+) bytes with (\d+) errors; (\d+) data errors/.exec(note)
-  return m ? { repairedBytes: Number(m[1]), errors: Number(m[2]), dataErrors: Number(m[3]) } : null
+/** What the scrub-result event carries. */
+export function scrubSummary(r: ScrubResult): ScrubSummary {
+  return { pool: r.pool, repairedBytes: r.repairedBytes, errors: r.errors, dataErrors: r.dataErrors, totals: r.totals }
 }
 
 /** What a person reads after a scrub. */
@@ -112,10 +113,8 @@ export interface LastScrub {
 /** The newest finished scrub of a drive in the history. */
 export function lastScrub(runs: readonly RunRecord[], drive: string): LastScrub | null {
   for (const r of runs) {
-    if (r.verb !== 'scrub' || r.drive !== drive || !r.finishedAt) continue
-    const note = r.steps.find((s) => s.id === 'result' && s.outcome === 'ok')?.note
-    const parsed = note ? parseScrubNote(note) : null
-    if (parsed) return { at: r.finishedAt, errors: parsed.errors + parsed.dataErrors, repairedBytes: parsed.repairedBytes }
+    if (r.verb !== 'scrub' || r.drive !== drive || !r.finishedAt || !r.scrub) continue
+    return { at: r.finishedAt, errors: r.scrub.errors + r.scrub.dataErrors, repairedBytes: r.scrub.repairedBytes }
   }
   return null
 }
@@ -155,7 +154,7 @@ const preflight: Step<ScrubState> = {
   title: 'Check',
   async run(_ctx, s) {
     s.lock = acquireLock(s.lockPath, `scrub of ${s.drive.name}`)
-    if (process.getuid?.() !== 0) throw new EngineError('not-root', 'A scrub imports the pool, which needs root.', 'Run it with sudo or doas.')
+    requireRoot('A scrub imports the pool')
   },
 }
 
@@ -232,22 +231,15 @@ const result: Step<ScrubState> = {
     if (r.dataErrors > 0 || r.errors > 0 || r.totals.checksum + r.totals.read + r.totals.write > 0) {
       ctx.warn('scrub-found-errors', `The scrub of drive "${s.drive.name}" found ${r.errors} error(s), ${r.dataErrors} data error(s), CKSUM ${r.totals.checksum}.`)
     }
+    ctx.emit({ type: 'scrub-result', ...scrubSummary(r) })
     return { note: scrubNote(r) }
   },
 }
 
-const exportPool: Step<ScrubState> = {
-  id: 'export',
-  title: 'Export the pool',
-  always: true,
-  async run(ctx, s) {
-    return releasingLock(s, async () => {
-      if (!s.importedByUs) return { skipped: 'it was imported before; left as it was' }
-      if (!s.finished && !s.wait) return { skipped: 'the scrub is running' }
-      if (!(await exportDrivePool(ctx, s.drive))) return { skipped: 'not imported' }
-    })
-  },
-}
+const exportPool = exportStep<ScrubState>({
+  skip: (s) => (!s.importedByUs ? IMPORTED_BEFORE : !s.finished && !s.wait ? 'the scrub is running' : null),
+  drive: (s) => s.drive,
+})
 
 export const scrubSteps: Step<ScrubState>[] = [preflight, importPool, start, watch, result, exportPool]
 

@@ -24,11 +24,13 @@ import { listPools, parsePoolGet, poolGetArgv } from '../system/zpool'
 import { backupSteps, newBackupState, type BackupState } from './backup'
 import { confirmationMatches, confirmationWord, poolsOnDisk, readDiskFacts, resolveDisk, whyIneligible, type DiskFacts } from './disks'
 import { EngineError } from './errors'
+import { requireRoot } from './preflight'
 import type { Emit } from '../../shared/events'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
-import { exportDrivePool, powerOffDrive } from './pool'
+import { powerOffDrive } from './pool'
 import { missingTools } from './tools'
 
 export interface SetupOptions {
@@ -82,7 +84,7 @@ const preflight: Step<SetupState> = {
   async run(ctx, s) {
     const { o } = s
     s.lock = acquireLock(o.lockPath, `setup of ${o.name}`)
-    if (process.getuid?.() !== 0) throw new EngineError('not-root', 'Setting up a drive partitions a disk and creates a pool, which needs root.', 'Run it with sudo or doas.')
+    requireRoot('Setting up a drive partitions a disk and creates a pool')
     const missing = missingTools(['zpool', 'zfs', 'syncoid', 'parted', 'partprobe', 'wipefs', 'udevadm'])
     if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid), parted and util-linux.')
     const facts = await readDiskFacts(ctx.runner, o.config.drives)
@@ -291,20 +293,14 @@ const check: Step<SetupState> = {
   },
 }
 
-const exportPool: Step<SetupState> = {
-  id: 'export',
-  title: 'Export the pool',
-  always: true,
-  async run(ctx, s) {
-    return releasingLock(s, async () => {
-      if (!s.guid) return { skipped: 'no pool was created' }
-      const pools = await listPools(ctx.runner)
-      const mine = pools.find((p) => p.guid === s.guid)
-      if (!mine) return { skipped: 'not imported' }
-      await exportDrivePool(ctx, s.drive ?? { name: s.o.name, pool: mine.name, poolGuid: mine.guid, disk: s.o.disk, targets: {} })
-    })
+const exportPool = exportStep<SetupState>({
+  skip: (s) => (s.guid ? null : 'no pool was created'),
+  // Before the drive is recorded, its pool is known by the GUID create returned.
+  drive: async (s, ctx) => {
+    const mine = (await listPools(ctx.runner)).find((p) => p.guid === s.guid)
+    return mine ? (s.drive ?? { name: s.o.name, pool: mine.name, poolGuid: mine.guid, disk: s.o.disk, targets: {} }) : null
   },
-}
+})
 
 const powerOff: Step<SetupState> = {
   id: 'power-off',

@@ -5,12 +5,13 @@ import type { DriveRunOptions } from './pipeline'
 import type { DriveConfig } from '../config/schema'
 import { loadKeyDryRunArgv } from '../system/disk-prep'
 import { getDatasetProperties } from '../system/zfs'
-import { pickDrive } from './backup'
+import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
 import { LifecycleError } from './lifecycle-errors'
-import { acquireLock, releasingLock, type Lock } from './lock'
+import { exportStep, IMPORTED_BEFORE } from './export-step'
+import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { exportDrivePool, importDrivePool } from './pool'
+import { importDrivePool } from './pool'
 import { isWrongPassphrase, type PassphraseSource } from './restore'
 
 interface VerifyKeyState {
@@ -27,7 +28,7 @@ const steps: Step<VerifyKeyState>[] = [
     title: 'Import the drive\'s pool (read-only)',
     async run(ctx, s) {
       s.lock = acquireLock(s.lockPath, `key check of ${s.drive.name}`)
-      if (process.getuid?.() !== 0) throw new EngineError('not-root', 'Checking the key imports the pool, which needs root.', 'Run it with sudo or doas.')
+      requireRoot('Checking the key imports the pool')
       const pool = await importDrivePool(ctx, s.drive, { readonly: true })
       s.importedByUs = pool.importedByUs
       return { note: pool.importedByUs ? `imported ${pool.name} read-only` : `${pool.name} already imported` }
@@ -55,17 +56,7 @@ const steps: Step<VerifyKeyState>[] = [
       return { note: `the passphrase opens ${roots.join(', ')}` }
     },
   },
-  {
-    id: 'export',
-    title: 'Export the pool',
-    always: true,
-    async run(ctx, s) {
-      return releasingLock(s, async () => {
-        if (!s.importedByUs) return { skipped: 'it was imported before; left as it was' }
-        if (!(await exportDrivePool(ctx, s.drive))) return { skipped: 'not imported' }
-      })
-    },
-  },
+  exportStep<VerifyKeyState>({ skip: (s) => (s.importedByUs ? null : IMPORTED_BEFORE), drive: (s) => s.drive }),
 ]
 
 export interface VerifyKeyOptions extends DriveRunOptions {

@@ -382,6 +382,20 @@ export function parseZfsVersion(stdout: string): ZfsVersion {
   return { userland: user ? user[1]! : null, kernel: kmod ? kmod[1]! : null, raw: stdout.trim() }
 }
 
+/** The version that sends: the loaded kernel module's (tools only when no module is loaded). */
+export function runningZfsVersion(v: ZfsVersion): string | null {
+  return v.kernel ?? v.userland
+}
+
+/** The #12014 raw-send corruption fix landed in 2.2.8 and 2.3.3. */
+export function zfsHasRawSendFix(version: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number)
+  if (major !== 2) return major > 2
+  if (minor === 2) return patch >= 8
+  if (minor === 3) return patch >= 3
+  return minor > 3
+}
+
 export function zfsVersionArgv(): string[] {
   return ['zfs', 'version']
 }

@@ -40,6 +40,7 @@ export function guestEnv(vm: Vm, runDir: string): string {
 export async function runVmTier(filters: string[] = []): Promise<number> {
   const { vm, runDir } = await bootTestVm()
   try {
+    await capturePackageForGuest(runDir, filters)
     const files = filters.map((f) => `'${f.replace(/'/g, '')}'`).join(' ')
     const result = await vm.run(`cd ${GUEST_PROJECT} && env ${guestEnv(vm, runDir)} node node_modules/vitest/vitest.mjs run --project vm ${files}`)
     collect(runDir)
@@ -49,6 +50,19 @@ export async function runVmTier(filters: string[] = []): Promise<number> {
   } finally {
     await vm.stop()
   }
+}
+
+/**
+ * test/vm/package.vm.test.ts installs a .deb made from what electron-builder hands fpm. That capture runs
+ * here, into the shared folder: on the host it takes seconds, under emulation minutes. The package's
+ * stand-in Electron runs the guest's node.
+ */
+async function capturePackageForGuest(runDir: string, filters: string[]): Promise<void> {
+  if (filters.length > 0 && !filters.some((f) => f.includes('package.vm'))) return
+  const { capturePackages } = await import('../packaging/capture')
+  const t0 = Date.now()
+  await capturePackages({ outDir: join(runDir, 'share/package'), targets: ['deb'], node: `${GUEST_PROJECT}/.zfsvm/bin/node` })
+  console.error(`[vm] captured the .deb's files for the package test (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
 }
 
 /**

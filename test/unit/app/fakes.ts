@@ -106,6 +106,8 @@ export function fakeRunner(over: { imported?: string[]; snapshots?: string[] } =
 
 const at = (): string => new Date().toISOString()
 
+const poolState: Record<string, 'imported' | 'exported' | 'powered-off'> = { import: 'imported', export: 'exported', 'power-off': 'powered-off' }
+
 /** A backup run's events as the helper streams them. */
 export function backupEvents(drive = 'T7'): RunEvent[] {
   const steps = ['preflight', 'import', 'plan', 'replicate', 'prune', 'verify', 'export', 'power-off']
@@ -116,6 +118,7 @@ export function backupEvents(drive = 'T7'): RunEvent[] {
       ...(step === 'import' ? [{ type: 'command', step, argv: ['zpool', 'import', '-d', '/dev/disk/by-id', '-N', GUID] } as RunEvent] : []),
       ...(step === 'replicate' ? [{ type: 'progress', step, bytes: 50, totalBytes: 100, bytesPerSecond: 10, etaSeconds: 5 } as RunEvent, { type: 'progress', step, bytes: 100, totalBytes: 100, bytesPerSecond: 10, etaSeconds: 0 } as RunEvent] : []),
       ...(step === 'verify' ? [{ type: 'replicated', source: 'rpool/home', target: 'backup/home', snapshot: 'autosnap_2', guid: '1' } as RunEvent] : []),
+      ...(poolState[step] ? [{ type: 'pool-state', drive, state: poolState[step] } as RunEvent] : []),
       { type: 'step-finished', step, outcome: 'ok', durationMs: 1 },
     ]),
     { type: 'run-finished', outcome: 'succeeded', durationMs: 10, at: at(), bytes: 100 },

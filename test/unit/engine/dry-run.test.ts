@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { readsOnly, zfsHasRawSendFix } from '../../../main/engine/backup'
+import { readsOnly } from '../../../main/engine/backup'
+import { zfsHasRawSendFix } from '../../../main/system/zpool'
 import { snapshotFreshness } from '../../../main/engine/doctor'
 import { exitCodeFor } from '../../../main/cli/run-events'
 

@@ -1,7 +1,7 @@
 // Scrub progress and results from zpool output captured in the test VM.
 import { describe, expect, it } from 'vitest'
-import { formatScrubResult, lastScrub, parseScrubNote, scrubDue, scrubNote, scrubProgress, scrubResult } from '../../../main/engine/scrub'
-import type { RunRecord } from '../../../shared/run-record'
+import { formatScrubResult, lastScrub, scrubDue, scrubProgress, scrubResult, scrubSummary, type ScrubResult } from '../../../main/engine/scrub'
+import { recordFromEvents, type RunRecord } from '../../../shared/run-record'
 import { parseStatusErrors, parseStatusJson } from '../../../main/system/zpool'
 import { fixture } from '../system/fixtures'
 
@@ -49,15 +49,15 @@ describe('scrub result', () => {
     expect(formatScrubResult(r)).toContain('errors: No known data errors')
   })
 
-  it('round-trips through the history note, and the last scrub and its age come back from the history', () => {
+  it('the result travels as a scrub-result event into the history, where the last scrub and its age come from', () => {
     const r = scrubResult(corrupt, { kind: 'unavailable', reason: 'permission denied' })
-    const note = scrubNote(r)
-    expect(parseScrubNote(note)).toEqual({ repairedBytes: r.repairedBytes, errors: r.errors, dataErrors: r.dataErrors })
-    const run = (drive: string, at: string, n: string | undefined, verb: RunRecord['verb'] = 'scrub'): RunRecord => ({
-      id: at, verb, drive, startedAt: at, finishedAt: at, outcome: 'succeeded', durationMs: 1, bytes: 0, warnings: [], error: null, replicated: [],
-      steps: [{ id: 'result', title: 'Result', outcome: n ? 'ok' : 'skipped', durationMs: 0, commands: [], ...(n ? { note: n } : {}) }],
-    })
-    const runs = [run('T7', '2026-11-20T00:00:00.000Z', undefined), run('T7', '2026-11-10T00:00:00.000Z', note), run('T7', '2026-11-01T00:00:00.000Z', scrubNote(scrubResult(clean, { kind: 'none' })))]
+    const run = (drive: string, finishedAt: string, result: ScrubResult | null): RunRecord => recordFromEvents([
+      { type: 'run-started', runId: finishedAt, verb: 'scrub', drive, steps: [{ id: 'result', title: 'Result' }], at: finishedAt },
+      ...(result ? [{ type: 'scrub-result', ...scrubSummary(result) } as const] : []),
+      { type: 'run-finished', outcome: 'succeeded', durationMs: 1, at: finishedAt, bytes: 0 },
+    ])!
+    const runs = [run('T7', '2026-11-20T00:00:00.000Z', null), run('T7', '2026-11-10T00:00:00.000Z', r), run('T7', '2026-11-01T00:00:00.000Z', scrubResult(clean, { kind: 'none' }))]
+    expect(runs[1]!.scrub).toEqual({ pool: r.pool, repairedBytes: r.repairedBytes, errors: r.errors, dataErrors: r.dataErrors, totals: r.totals })
     expect(lastScrub(runs, 'T7')).toEqual({ at: '2026-11-10T00:00:00.000Z', errors: r.errors + r.dataErrors, repairedBytes: r.repairedBytes })
     expect(lastScrub(runs, 'other')).toBeNull()
     expect(scrubDue(lastScrub(runs, 'T7'), 30, Date.parse('2026-11-20T00:00:00Z'))).toBe(false)
