@@ -18,7 +18,7 @@ export function DiskList({ disks, value, onChange }: { disks: DiskCandidate[]; v
   return (
     <fieldset className="disks">
       <legend>Pick the disk to erase and use as the backup drive</legend>
-      {shown.length === 0 && <p>No USB disks found. Plug the drive in, then look again.</p>}
+      {shown.length === 0 && <p>No disks found. Plug the drive in, then look again.</p>}
       {hidden > 0 && (
         <p className="field">
           <label>
