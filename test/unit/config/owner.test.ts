@@ -75,3 +75,20 @@ describe('reading a file as root for its owner', () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(50 * 1024 * 1024)
   })
 })
+
+describe('loading a config as its user', () => {
+  it('a 200 MB file is refused by its size, a folder and unparseable JSON in one sentence without the content', async () => {
+    const { loadConfig } = await import('../../../main/config/load')
+    const big = join(dir, 'big-user.json')
+    writeFileSync(big, '')
+    truncateSync(big, 200 * 1024 * 1024)
+    await expect(loadConfig(big)).rejects.toMatchObject({ problems: ['is 209715200 bytes; a config is at most 1048576'] })
+    mkdirSync(join(dir, 'cfgdir.json'))
+    await expect(loadConfig(join(dir, 'cfgdir.json'))).rejects.toMatchObject({ problems: ['is a folder, not a config file'] })
+    const secret = join(dir, 'secret.json')
+    writeFileSync(secret, '{"version": 1, "x": supersecret}')
+    const err = (await loadConfig(secret).catch((e: Error) => e)) as Error
+    expect(err.message).toMatch(/is not valid JSON/)
+    expect(err.message).not.toMatch(/supersecret/)
+  })
+})

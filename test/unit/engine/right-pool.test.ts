@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../../main/config/load'
 import { adopt } from '../../../main/engine/adopt'
+import { failmodeChecks } from '../../../main/engine/doctor'
 import { backup } from '../../../main/engine/backup'
 import { eject } from '../../../main/engine/eject'
 import type { RunEvent } from '../../../shared/events'
@@ -126,5 +127,12 @@ describe('the drive\'s pool, by GUID, at every step', () => {
     tools.set({ pools: [laptop, drive({ imported: true })] })
     expect(await adopt({ ...base, failmodeContinue: true })).toBe('succeeded')
     expect(tools.calls()).toContainEqual(['zpool', 'set', 'failmode=continue', 'backup'])
+  })
+
+  it('doctor warns about a configured drive whose pool keeps failmode=wait, with the fix', async () => {
+    tools.set({ pools: [laptop, drive({ imported: true })] })
+    expect(await failmodeChecks(new ExecaRunner(), config)).toEqual([expect.objectContaining({ ok: false, severity: 'warning', detail: expect.stringMatching(/failmode=wait/), fix: expect.objectContaining({ debian: 'sudo zpool set failmode=continue backup' }) })])
+    tools.set({ pools: [laptop, drive({ imported: true, failmode: 'continue' })] })
+    expect(await failmodeChecks(new ExecaRunner(), config)).toEqual([expect.objectContaining({ ok: true })])
   })
 })
