@@ -39,6 +39,7 @@ export function recordFromEvents(events: readonly RunEvent[]): RunRecord | null 
   return rec
 }
 
+/** The record after one more event. Never changes `rec`: the window keeps the fold in React state. */
 export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null {
   if (e.type === 'run-started') {
     return {
@@ -48,36 +49,27 @@ export function applyEvent(rec: RunRecord | null, e: RunEvent): RunRecord | null
     }
   }
   if (!rec) return null
-  const step = (id: string) => rec.steps.find((s) => s.id === id)
+  const step = (id: string, change: (s: StepRecord) => StepRecord): RunRecord => ({ ...rec, steps: rec.steps.map((s) => (s.id === id ? change(s) : s)) })
   switch (e.type) {
     case 'command':
-      step(e.step)?.commands.push(e.argv)
-      break
-    case 'step-finished': {
-      const s = step(e.step)
-      if (s) Object.assign(s, { outcome: e.outcome, durationMs: e.durationMs }, e.note ? { note: e.note } : {})
-      break
-    }
+      return step(e.step, (s) => ({ ...s, commands: [...s.commands, e.argv] }))
+    case 'step-finished':
+      return step(e.step, (s) => ({ ...s, outcome: e.outcome, durationMs: e.durationMs, ...(e.note ? { note: e.note } : {}) }))
     case 'progress':
-      rec.bytes = Math.max(rec.bytes, e.bytes)
-      break
+      return e.bytes > rec.bytes ? { ...rec, bytes: e.bytes } : rec
     case 'replicated':
-      rec.replicated.push({ source: e.source, target: e.target, snapshot: e.snapshot, guid: e.guid })
-      break
+      return { ...rec, replicated: [...rec.replicated, { source: e.source, target: e.target, snapshot: e.snapshot, guid: e.guid }] }
     case 'scrub-result': {
       const { type: _type, ...summary } = e
-      rec.scrub = summary
-      break
+      return { ...rec, scrub: summary }
     }
     case 'warning':
-      rec.warnings.push({ code: e.code, message: e.message })
-      break
+      return { ...rec, warnings: [...rec.warnings, { code: e.code, message: e.message }] }
     case 'error':
-      rec.error ??= { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }
-      break
+      return rec.error ? rec : { ...rec, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } }
     case 'run-finished':
-      Object.assign(rec, { outcome: e.outcome, finishedAt: e.at, durationMs: e.durationMs, bytes: Math.max(rec.bytes, e.bytes) })
-      break
+      return { ...rec, outcome: e.outcome, finishedAt: e.at, durationMs: e.durationMs, bytes: Math.max(rec.bytes, e.bytes) }
+    default:
+      return rec
   }
-  return rec
 }

@@ -23,7 +23,7 @@ import { Presence } from './presence'
 import type { Launcher } from './privileged'
 import { queryHandlers } from './query-handlers'
 import { StaleReminders } from './reminders'
-import { RunController, type ActiveRun } from './run-controller'
+import { RunController, runDrive, type ActiveRun } from './run-controller'
 import { Coalescer, ProgressThrottle, realTimers, type TimerApi } from './throttle'
 
 export { STALL_MS } from './run-controller'
@@ -135,7 +135,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   // ---- a run's events and its end --------------------------------------------------------------------
 
   function onRunEvent(e: RunEvent, run: ActiveRun): void {
-    presence.onRunEvent(run.status.drive, e)
+    presence.onRunEvent(runDrive(run), e)
     // The root helper never writes the user's config: the app records the new drive itself.
     if (e.type === 'drive-recorded') {
       void recordDrive(deps.configPath, e.drive as DriveConfig).then(
@@ -184,7 +184,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   async function refreshImported(): Promise<void> {
     try {
       const names = data.config.drives.map((d) => d.name)
-      presence.imported(names, await importedDrives(deps.runner, data.config.drives), runs.current?.status.drive ?? null)
+      presence.imported(names, await importedDrives(deps.runner, data.config.drives), (runs.current ? runDrive(runs.current) : null) ?? null)
     } catch (err) {
       log(`zpool list failed: ${String(err)}`)
     }
@@ -194,7 +194,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   function onConnected(e: { drive: DriveConfig; atStart: boolean }): void {
     const name = e.drive.name
-    presence.connected(name, runs.current?.status.drive === name)
+    presence.connected(name, (runs.current ? runDrive(runs.current) : null) === name)
     changed()
     void refreshImported().then(changed)
     if (runs.current) return

@@ -1,10 +1,11 @@
-// One privileged run at a time: starts the job through the launcher, keeps the run's status for the
-// window (step outcomes, the running command, progress, the "stalled" mark), folds its events into the
-// history record, and turns a run that ended without one (pkexec refused, the helper crashed) into a
-// failed record of its own.
+// One privileged run at a time: starts the job through the launcher, folds its events (shared/run-fold.ts:
+// the same fold the history and the window use) into the run's status for the window, adds what only
+// the app knows (the "stalled" mark, whether cancel still works), and turns a run that ended without a
+// record (pkexec refused, the helper crashed) into a failed record of its own.
 import { randomUUID } from 'node:crypto'
 import type { RunEvent } from '../../shared/events'
-import { applyEvent, type RunRecord } from '../../shared/run-record'
+import { foldRun, stepsOf, type RunFold } from '../../shared/run-fold'
+import type { RunRecord } from '../../shared/run-record'
 import { verbLabel } from '../../shared/verbs'
 import type { Accepted, RunStatus } from '../../shared/wire'
 import type { Job, JobVerb } from '../helper/job'
@@ -15,15 +16,22 @@ export const STALL_MS = 5000
 
 export interface ActiveRun {
   job: Job
-  status: RunStatus
-  record: RunRecord | null
+  /** Until the helper says run-started (after the password prompt): what the window shows meanwhile. */
+  pending: RunStatus
+  fold: RunFold | null
   handle: RunHandle | null
   startedAt: number
-  firstError: Extract<RunEvent, { type: 'error' }> | null
+  /** An error the helper reported before any run started (a job it refused). */
+  preRunError: Extract<RunEvent, { type: 'error' }> | null
   lastBytes: number
   stallTimer: unknown
+  stalled: boolean
+  cancellable: boolean
   cancelRequested: boolean
 }
+
+/** The drive a run is on, as the window should name it. */
+export const runDrive = (a: ActiveRun): string | null => a.fold?.record.drive ?? a.pending.drive
 
 export interface RunControllerDeps {
   launcher: Launcher
@@ -50,16 +58,24 @@ export class RunController {
 
   constructor(private readonly d: RunControllerDeps) {}
 
-  /** The run for the window: a copy, so the view never sees a later mutation half-done. */
+  /** The run for the window. */
   status(): RunStatus | null {
-    const s = this.current?.status
-    return s ? { ...s, steps: s.steps.map((x) => ({ ...x })) } : null
+    const a = this.current
+    if (!a) return null
+    const f = a.fold
+    if (!f) return { ...a.pending, stalled: a.stalled, cancellable: a.cancellable }
+    const r = f.record
+    return {
+      id: r.id, verb: r.verb, drive: r.drive, steps: stepsOf(f).map(({ id, title, outcome }) => ({ id, title, outcome })), stepIndex: f.stepIndex,
+      command: f.command, progress: f.progress, stalled: a.stalled, startedAt: r.startedAt, cancellable: a.cancellable,
+    }
   }
 
   /** Why nothing else may start now, or null. */
   busyReason(): string | null {
     const r = this.current
-    return r ? `${verbLabel[r.job.verb]}${r.status.drive ? ` (${r.status.drive})` : ''} is in progress.` : null
+    const drive = r ? runDrive(r) : null
+    return r ? `${verbLabel[r.job.verb]}${drive ? ` (${drive})` : ''} is in progress.` : null
   }
 
   start(job: Job, secret?: string): Accepted {
@@ -71,8 +87,8 @@ export class RunController {
     const active: ActiveRun = {
       job,
       // Until the helper says run-started (after the password prompt), the run shows the command that asks.
-      status: { id: `pending-${randomUUID()}`, verb: job.verb, drive, steps: [], stepIndex: 0, command: [...this.d.launcher.command()], progress: null, stalled: false, startedAt: iso, cancellable: true },
-      record: null, handle: null, startedAt: this.d.timers.now(), firstError: null, lastBytes: 0, stallTimer: null, cancelRequested: false,
+      pending: { id: `pending-${randomUUID()}`, verb: job.verb, drive, steps: [], stepIndex: 0, command: [...this.d.launcher.command()], progress: null, stalled: false, startedAt: iso, cancellable: true },
+      fold: null, handle: null, startedAt: this.d.timers.now(), preRunError: null, lastBytes: 0, stallTimer: null, stalled: false, cancellable: true, cancelRequested: false,
     }
     this.current = active
     this.d.started()
@@ -94,9 +110,9 @@ export class RunController {
   cancel(): Accepted {
     const run = this.current
     if (!run) return { accepted: false, reason: 'Nothing is running.' }
-    if (!run.handle || !run.status.cancellable) return { accepted: false, reason: 'The run is already finishing.' }
+    if (!run.handle || !run.cancellable) return { accepted: false, reason: 'The run is already finishing.' }
     run.cancelRequested = true
-    run.status.cancellable = false
+    run.cancellable = false
     run.handle.cancel()
     this.d.changed()
     return { accepted: true }
@@ -111,45 +127,21 @@ export class RunController {
   private clearStall(a: ActiveRun): void {
     if (a.stallTimer !== null) this.d.timers.clearTimeout(a.stallTimer)
     a.stallTimer = null
-    a.status.stalled = false
+    a.stalled = false
   }
 
   private onEvent(a: ActiveRun, e: RunEvent): void {
     if (this.current !== a) return
-    a.record = applyEvent(a.record, e)
-    const s = a.status
-    switch (e.type) {
-      case 'run-started':
-        Object.assign(s, { id: e.runId, verb: e.verb, drive: e.drive, steps: e.steps.map((x) => ({ ...x, outcome: 'pending' as const })), stepIndex: 0, command: null, progress: null, startedAt: e.at })
-        break
-      case 'step-started': {
-        const step = s.steps.find((x) => x.id === e.step)
-        if (step) step.outcome = 'running'
-        Object.assign(s, { stepIndex: e.index, command: null, progress: null })
-        a.lastBytes = 0
-        this.clearStall(a)
-        break
-      }
-      case 'command':
-        s.command = e.argv
-        break
-      case 'progress':
-        s.progress = { bytes: e.bytes, totalBytes: e.totalBytes, bytesPerSecond: e.bytesPerSecond, etaSeconds: e.etaSeconds }
-        this.watchStall(a, e.bytes)
-        break
-      case 'step-finished': {
-        const step = s.steps.find((x) => x.id === e.step)
-        if (step) step.outcome = e.outcome
-        this.clearStall(a)
-        break
-      }
-      case 'error':
-        a.firstError ??= e
-        break
-      case 'run-finished':
-        this.clearStall(a)
-        s.cancellable = false
-        break
+    a.fold = foldRun(a.fold, e)
+    if (!a.fold && e.type === 'error') a.preRunError ??= e
+    if (e.type === 'progress') this.watchStall(a, e.bytes)
+    else if (e.type === 'step-started') {
+      a.lastBytes = 0
+      this.clearStall(a)
+    } else if (e.type === 'step-finished') this.clearStall(a)
+    else if (e.type === 'run-finished') {
+      this.clearStall(a)
+      a.cancellable = false
     }
     this.d.onEvent(e, a)
     this.d.changed()
@@ -158,13 +150,13 @@ export class RunController {
   /** Only moving bytes clear a stall: a repeated count must not make the mark flicker. Before the first
    *  byte the receive side is still setting up (seconds under load), so it is allowed longer. */
   private watchStall(a: ActiveRun, bytes: number): void {
-    if (!(bytes > a.lastBytes || (a.stallTimer === null && !a.status.stalled))) return
+    if (!(bytes > a.lastBytes || (a.stallTimer === null && !a.stalled))) return
     a.lastBytes = Math.max(a.lastBytes, bytes)
     this.clearStall(a)
     a.stallTimer = this.d.timers.setTimeout(() => {
       a.stallTimer = null
       if (this.current === a) {
-        a.status.stalled = true
+        a.stalled = true
         this.d.changed()
       }
     }, a.lastBytes > 0 ? STALL_MS : 6 * STALL_MS)
@@ -174,20 +166,20 @@ export class RunController {
     this.clearStall(a)
     if (this.current !== a) return
     const record = this.finalRecord(a, r)
-    const written = a.record !== null && (await this.d.persist(record))
+    const written = a.fold !== null && (await this.d.persist(record))
     this.current = null
     await this.d.finished(record, written)
   }
 
   private finalRecord(a: ActiveRun, r: LaunchResult): RunRecord {
     const iso = new Date(this.d.timers.now()).toISOString()
-    const record = a.record
+    const record = a.fold?.record
     if (!record) {
       // Nothing ran as root: pkexec refused, or the helper rejected the job before any command.
-      const error: LaunchError | { code: string; message: string; hint?: string } = r.error ?? a.firstError ?? { code: 'helper-crashed', message: 'The helper ended without a result.' }
+      const error: LaunchError | { code: string; message: string; hint?: string } = r.error ?? a.preRunError ?? { code: 'helper-crashed', message: 'The helper ended without a result.' }
       if (r.error) this.d.onEvent({ type: 'error', ...errorOf(error) }, a)
       return {
-        id: randomUUID(), verb: a.job.verb, drive: a.status.drive, startedAt: a.status.startedAt, finishedAt: iso, durationMs: this.d.timers.now() - a.startedAt, bytes: 0,
+        id: randomUUID(), verb: a.job.verb, drive: a.pending.drive, startedAt: a.pending.startedAt, finishedAt: iso, durationMs: this.d.timers.now() - a.startedAt, bytes: 0,
         outcome: error.code === 'auth-dismissed' ? 'cancelled' : 'failed', steps: [], warnings: [], replicated: [], error: errorOf(error),
       }
     }

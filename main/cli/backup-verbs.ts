@@ -5,11 +5,11 @@ import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
-import { EXIT, historyOf, type Verb } from './verb'
+import { EXIT, historyOf, type CliCommand } from './command'
 
 const driveOption = { drive: { type: 'string' } } as const
 
-export const backupVerbs: Record<string, Verb> = {
+export const backupVerbs: Record<string, CliCommand> = {
   backup: {
     summary: 'import the drive, send new snapshots raw, verify, export, power off',
     usage: `backup [--drive NAME] [--no-power-off] [--dry-run]

@@ -6,7 +6,7 @@ import { EngineError } from '../engine/errors'
 import { HistoryError } from '../history/store'
 import { CommandError } from '../system/runner'
 import { exitCodeFor } from './run-events'
-import { EXIT, type Io } from './verb'
+import { EXIT, type Io } from './command'
 
 export interface CliError {
   code: string

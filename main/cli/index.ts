@@ -9,11 +9,11 @@ import { defaultHistoryPath } from '../history/store'
 import { backupVerbs } from './backup-verbs'
 import { infoVerbs } from './info-verbs'
 import { lifecycleVerbs } from './lifecycle-verbs'
-import { EXIT, type Io, type Verb } from './verb'
+import { EXIT, type Io, type CliCommand } from './command'
 
 export type { Io }
 
-const verbs: Record<string, Verb> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs }
+const verbs: Record<string, CliCommand> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs }
 
 const common = {
   config: { type: 'string' },

@@ -7,14 +7,14 @@ import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { diffArgv, parseDiff } from '../system/zfs'
 import { duration } from './format'
-import { EXIT, type Verb } from './verb'
+import { EXIT, type CliCommand } from './command'
 
 const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Date.parse(iso)) / 1000)} ago` : 'never')
 
 const unreadNote = (drive: string, why: DriveUnread): string =>
   why === 'not-connected' ? `drive "${drive}" is not connected` : 'the drive is connected but not imported; run as root to read it'
 
-export const infoVerbs: Record<string, Verb> = {
+export const infoVerbs: Record<string, CliCommand> = {
   doctor: {
     summary: 'check every prerequisite and show how to fix what fails (Debian and NixOS)',
     usage: 'doctor',

@@ -12,14 +12,14 @@ import { ExecaRunner } from '../system/runner'
 import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
 import { defaultSecretReader } from './secret'
-import { EXIT, historyOf, type Verb, type VerbContext } from './verb'
+import { EXIT, historyOf, type CliCommand, type VerbContext } from './command'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const driveName = (ctx: VerbContext): { driveName?: string } => (str(ctx.values.drive) ? { driveName: str(ctx.values.drive)! } : {})
 const reader = (ctx: VerbContext) => ctx.io.readSecret ?? defaultSecretReader()
 const ask = (ctx: VerbContext) => (dataset: string) => reader(ctx)(`Passphrase for ${dataset}: `)
 
-export const lifecycleVerbs: Record<string, Verb> = {
+export const lifecycleVerbs: Record<string, CliCommand> = {
   disks: {
     summary: 'disks a backup drive could be set up on (USB first), and why the others cannot',
     usage: 'disks [--json]',

@@ -2,10 +2,10 @@
 // and turn the outcome into the exit code.
 import type { Emit, RunEvent } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
-import { applyEvent, type RunRecord } from '../../shared/run-record'
+import { foldRun, type RunFold } from '../../shared/run-fold'
 import { appendRun } from '../history/store'
 import { formatEvent, progressLine } from './format'
-import { EXIT, type Io } from './verb'
+import { EXIT, type Io } from './command'
 
 export function exitCodeFor(outcome: Outcome, errorCode: string | null): number {
   if (outcome === 'succeeded') return EXIT.ok
@@ -18,11 +18,11 @@ export function exitCodeFor(outcome: Outcome, errorCode: string | null): number 
 
 export async function runWithEvents(io: Io, json: boolean, history: { path: string; owner: { uid: number; gid: number } | null } | null, start: (emit: Emit) => Promise<Outcome>): Promise<number> {
   const titles = new Map<string, string>()
-  let record: RunRecord | null = null
+  let fold: RunFold | null = null
   let errorCode: string | null = null
   let lastLog = 0
   const emit: Emit = (e: RunEvent) => {
-    record = applyEvent(record, e)
+    fold = foldRun(fold, e)
     if (e.type === 'error') errorCode ??= e.code
     if (json) return io.out(JSON.stringify(e) + '\n')
     if (e.type === 'progress') {
@@ -38,6 +38,7 @@ export async function runWithEvents(io: Io, json: boolean, history: { path: stri
     if (line) io.out(`${io.isTty ? '\r\x1b[K' : ''}${line}\n`)
   }
   const outcome = await start(emit)
+  const record = (fold as RunFold | null)?.record
   if (record && history) await appendRun(record, history.path, history.owner)
   return exitCodeFor(outcome, errorCode)
 }

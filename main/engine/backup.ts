@@ -4,9 +4,9 @@ import type { DriveRunOptions } from './pipeline'
 import type { Config, DriveConfig } from '../config/schema'
 import { runSyncoid } from '../system/syncoid'
 import { powerOffArgv } from '../system/udisksctl'
-import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
+import { syncoidVersion } from '../system/syncoid'
 import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists, type SnapshotInfo } from '../system/zfs'
-import { parseZfsVersion, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
+import { runningZfsVersion, zfsHasRawSendFix, zfsVersion } from '../system/zpool'
 import { CommandError, type Runner } from '../system/runner'
 import { EngineError } from './errors'
 import { exportStep } from './export-step'
@@ -45,10 +45,9 @@ const preflight: Step<BackupState> = {
     const missing = missingTools(['zpool', 'zfs', 'syncoid', 'udisksctl'])
     if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid) and udisks2.')
     if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
-    const sv = await ctx.runner.run(syncoidVersionArgv(), { allowFailure: true })
-    const check = checkSyncoidVersion(sv.stdout + sv.stderr)
+    const check = await syncoidVersion(ctx.runner)
     if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots).')
-    const kernel = runningZfsVersion(parseZfsVersion((await ctx.runner.run(zfsVersionArgv())).stdout))
+    const kernel = runningZfsVersion(await zfsVersion(ctx.runner))
     if (kernel && !zfsHasRawSendFix(kernel)) {
       ctx.warn('zfs-raw-send-bug', `OpenZFS ${kernel} predates the fix for raw-send snapshot corruption (openzfs/zfs#12014); upgrade to 2.2.8 / 2.3.3 or later.`)
     }

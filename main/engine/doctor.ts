@@ -2,7 +2,7 @@
 import type { DoctorCheck } from '../../shared/wire'
 import type { Config } from '../config/schema'
 import type { Runner } from '../system/runner'
-import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
+import { syncoidVersion } from '../system/syncoid'
 import { getDatasetProperties, listSnapshots } from '../system/zfs'
 import { listPools, parsePoolGet, parseZfsVersion, poolGetArgv, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { which } from './tools'
@@ -44,8 +44,7 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
   const syncoid = tool('syncoid', 'syncoid', 'syncoid (from sanoid)', 'sudo apt install sanoid  # Debian 12 ships 2.1.0: install trixie\'s sanoid_2.2.0-2_all.deb', 'environment.systemPackages = [ pkgs.sanoid ];')
   checks.push(syncoid)
   if (syncoid.ok) {
-    const r = await runner.run(syncoidVersionArgv(), { allowFailure: true })
-    const c = checkSyncoidVersion(r.stdout + r.stderr)
+    const c = await syncoidVersion(runner)
     checks.push({
       id: 'syncoid-version', title: 'syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots)', ok: c.ok, severity: 'error', detail: c.version ? `syncoid ${c.version}` : (c.problem ?? 'version unknown'),
       ...(c.ok ? {} : { fix: { debian: 'download sanoid_2.2.0-2_all.deb from Debian trixie and run: sudo apt install ./sanoid_2.2.0-2_all.deb', nixos: 'environment.systemPackages = [ pkgs.sanoid ];  # nixpkgs has 2.2.0' } }),

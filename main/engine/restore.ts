@@ -18,7 +18,7 @@ import { copyOutArgv } from '../system/disk-prep'
 import { ensureSnapshotNoSetuid } from '../system/zfs-tunables'
 import type { Runner } from '../system/runner'
 import { getDatasetProperties, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
-import { listPools, parseStatusErrors, parseStatusJson, statusJsonArgv, statusVerboseArgv } from '../system/zpool'
+import { listPools, parseStatusJson, statusErrors, statusJsonArgv } from '../system/zpool'
 import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
 import { LifecycleError } from './lifecycle-errors'
@@ -162,8 +162,7 @@ const openSteps: Step<OpenState>[] = [
       s.done = true
       const [st] = parseStatusJson((await ctx.runner.run(statusJsonArgv(s.pool!.name))).stdout)
       if (!st || st.errorCount === 0) return { note: 'no known data errors' }
-      const v = await ctx.runner.run(statusVerboseArgv(s.pool!.name))
-      const e = parseStatusErrors(`${v.stdout}\n${v.stderr}`)
+      const e = await statusErrors(ctx.runner, s.pool!.name)
       const files = e.kind === 'files' ? e.files : []
       ctx.warn('data-errors', `The last scrub found ${st.errorCount} damaged object(s) on this drive${files.length ? '' : ' (the list is unavailable)'}; do not restore these from it:`)
       for (const f of files) ctx.info(`  damaged: ${f.dataset}${f.snapshot ? `@${f.snapshot}` : ''}:${f.path}`)

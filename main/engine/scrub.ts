@@ -8,7 +8,7 @@ import { bytes } from './units'
 import type { Config, DriveConfig } from '../config/schema'
 import type { RunRecord } from '../../shared/run-record'
 import type { Runner } from '../system/runner'
-import { parseStatusErrors, parseStatusJson, scrubArgv, statusJsonArgv, statusVerboseArgv, vdevErrorTotals, type ErrorsSection, type PoolStatus, type ScanStats, type VdevStatus } from '../system/zpool'
+import { poolStatus, scrubArgv, statusErrors, vdevErrorTotals, type ErrorsSection, type PoolStatus, type ScanStats, type VdevStatus } from '../system/zpool'
 import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
 import type { Progress, ScrubSummary } from '../../shared/events'
@@ -143,12 +143,6 @@ interface ScrubState {
   pollMs: number
 }
 
-async function status(runner: Runner, pool: string): Promise<PoolStatus> {
-  const [st] = parseStatusJson((await runner.run(statusJsonArgv(pool))).stdout)
-  if (!st) throw new EngineError('command-failed', `zpool status printed nothing for ${pool}.`)
-  return st
-}
-
 const preflight: Step<ScrubState> = {
   id: 'preflight',
   title: 'Check',
@@ -173,7 +167,7 @@ const start: Step<ScrubState> = {
   id: 'start',
   title: 'Start the scrub',
   async run(ctx, s) {
-    const st = await status(ctx.runner, s.pool)
+    const st = await poolStatus(ctx.runner, s.pool)
     if (st.scan?.function === 'SCRUB' && st.scan.state === 'SCANNING') {
       s.joined = true
       return { note: `a scrub is already running (since ${new Date((st.scan.startTime ?? 0) * 1000).toISOString()}); following it` }
@@ -189,7 +183,7 @@ const watch: Step<ScrubState> = {
   async run(ctx, s) {
     let last = 0
     for (let first = true; ; first = false) {
-      const st = await status(first ? ctx.runner : s.poller, s.pool)
+      const st = await poolStatus(first ? ctx.runner : s.poller, s.pool)
       const scan = st.scan
       const ours = scan && scan.function === 'SCRUB' && (s.joined || (scan.startTime ?? 0) >= s.since)
       if (!scan || !ours) throw new LifecycleError('scrub-failed', `zpool status shows no scrub of ${s.pool} after starting one.`)
@@ -224,9 +218,8 @@ const result: Step<ScrubState> = {
   title: 'Result',
   async run(ctx, s) {
     if (!s.finished) return { skipped: 'the scrub is still running' }
-    const st = await status(ctx.runner, s.pool)
-    const v = await ctx.runner.run(statusVerboseArgv(s.pool))
-    const r = scrubResult(st, parseStatusErrors(`${v.stdout}\n${v.stderr}`))
+    const st = await poolStatus(ctx.runner, s.pool)
+    const r = scrubResult(st, await statusErrors(ctx.runner, s.pool))
     for (const line of formatScrubResult(r)) ctx.info(line)
     if (r.dataErrors > 0 || r.errors > 0 || r.totals.checksum + r.totals.read + r.totals.write > 0) {
       ctx.warn('scrub-found-errors', `The scrub of drive "${s.drive.name}" found ${r.errors} error(s), ${r.dataErrors} data error(s), CKSUM ${r.totals.checksum}.`)

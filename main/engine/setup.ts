@@ -18,7 +18,7 @@ import {
 } from '../system/disk-prep'
 import { byIdFor, flattenDevices, type BlockDevice } from '../system/lsblk'
 import { CommandError, type Runner } from '../system/runner'
-import { checkSyncoidVersion, syncoidVersionArgv } from '../system/syncoid'
+import { syncoidVersion } from '../system/syncoid'
 import { datasetExists, getDatasetProperties, getPropertiesArgv, parsePropertyRows, setArgv } from '../system/zfs'
 import { listPools, parsePoolGet, poolGetArgv } from '../system/zpool'
 import { backupSteps, newBackupState, type BackupState } from './backup'
@@ -115,8 +115,7 @@ const preflight: Step<SetupState> = {
       const clash = facts.pools.find((p) => p.name === pool)
       if (clash) throw new EngineError('pool-name-clash', `A pool named ${pool} (GUID ${clash.guid}) is imported, so a new one of that name cannot be created.`, `Export it first (zpool export ${pool}) or choose another --pool.`)
     }
-    const sv = await ctx.runner.run(syncoidVersionArgv(), { allowFailure: true })
-    const check = checkSyncoidVersion(sv.stdout + sv.stderr)
+    const check = await syncoidVersion(ctx.runner)
     if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer.')
     s.sources = s.drive ? Object.keys(s.drive.targets) : o.sources?.length ? o.sources : o.config.sources.map((x) => x.dataset)
     if (s.sources.length === 0) throw new EngineError('source-missing', 'No source dataset to back up is configured.', 'Name one with --source (e.g. --source rpool/nixos/home).')

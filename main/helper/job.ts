@@ -2,6 +2,7 @@
 // root) and the app's launcher (which builds it). A job names drives by their configured name only: pools,
 // datasets and disks come from the config the helper loads and re-validates itself, never from the job.
 import { z } from 'zod'
+import type { Verb } from '../../shared/events'
 import { byIdPathSchema, datasetNameSchema, poolNameSchema } from '../system/names'
 
 /** The config file the helper reads: an absolute path to a .json file, nothing exotic in it. */
@@ -29,7 +30,10 @@ export const Job = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('verify-key'), ...base, drive: JobDriveName }),
 ])
 export type Job = z.infer<typeof Job>
+/** A job's verb is the kind of run it starts (shared/events.ts Verb): the two lists must stay one. */
 export type JobVerb = Job['verb']
+const sameVerbs: [JobVerb, Verb] extends [Verb, JobVerb] ? true : never = true
+void sameVerbs
 
 /** Verbs whose second stdin line is a passphrase. */
 export const SECRET_VERBS: ReadonlySet<JobVerb> = new Set(['restore-open', 'verify-key'])

@@ -118,11 +118,6 @@ export function byIdFor(device: string, links: readonly ByIdLink[]): string[] {
     .sort((a, b2) => rank(a) - rank(b2) || a.localeCompare(b2))
 }
 
-export function udevInfoArgv(device: string): string[] {
-  if (!device.startsWith('/dev/') || device.includes('..')) throw new Error(`udevadm info: ${JSON.stringify(device)} must be a path under /dev/`)
-  return ['udevadm', 'info', '--query=property', `--name=${device}`]
-}
-
 /** Parses `udevadm info --query=property` (KEY=value per line) into a record. */
 export function parseUdevProperties(stdout: string): Record<string, string> {
   const out: Record<string, string> = {}
@@ -131,8 +126,4 @@ export function parseUdevProperties(stdout: string): Record<string, string> {
     if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1)
   }
   return out
-}
-
-export async function udevProperties(runner: Runner, device: string): Promise<Record<string, string>> {
-  return parseUdevProperties((await runner.run(udevInfoArgv(device))).stdout)
 }

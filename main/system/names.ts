@@ -149,13 +149,6 @@ export const assertDatasetName = asserter(datasetNameRule, 'dataset name')
 export const assertSnapshotName = asserter(snapshotNameRule, 'snapshot name')
 export const assertByIdPath = asserter(byIdPathRule, 'disk path')
 
-/** Splits a valid `ds@snap` into its parts. */
-export function splitSnapshotName(name: string): { dataset: string; snapshot: string } {
-  assertSnapshotName(name)
-  const at = name.indexOf('@')
-  return { dataset: name.slice(0, at), snapshot: name.slice(at + 1) }
-}
-
 /** A dataset's pool is its first component. */
 export function poolOf(dataset: string): string {
   return dataset.split(/[/@]/)[0] ?? ''

@@ -81,8 +81,10 @@ export function checkSyncoidVersion(stdout: string): SyncoidVersionCheck {
   return { version, ok: true }
 }
 
+/** syncoid's version and whether it is new enough; a syncoid that fails to start says why in `problem`. */
 export async function syncoidVersion(runner: Runner): Promise<SyncoidVersionCheck> {
-  return checkSyncoidVersion((await runner.run(syncoidVersionArgv())).stdout)
+  const r = await runner.run(syncoidVersionArgv(), { allowFailure: true })
+  return checkSyncoidVersion(r.stdout + r.stderr)
 }
 
 /** syncoid's readablebytes(): binary units (MB = 2^20), one decimal for MB/GB, whole KB. */

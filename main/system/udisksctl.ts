@@ -13,11 +13,6 @@ export async function powerOff(runner: Runner, byIdPath: string): Promise<void> 
   await runner.run(powerOffArgv(byIdPath))
 }
 
-export function infoArgv(byIdPath: string): string[] {
-  assertByIdPath(byIdPath)
-  return ['udisksctl', 'info', '-b', byIdPath]
-}
-
 /** interface name → property → value; list values (Symlinks) continue on indented lines and become arrays. */
 export type UdisksInfo = Record<string, Record<string, string | string[]>>
 

@@ -1,7 +1,7 @@
 // `zpool`: import listing, import/export, properties, and status (OpenZFS 2.3 JSON for numbers, text for
 // the error list). Pool and vdev GUIDs stay decimal strings (they are 64-bit; see tabular.ts).
 import { assertPoolName } from './names'
-import type { Runner } from './runner'
+import { CommandError, type Runner } from './runner'
 import { dashToNull, isUint64, parseColumns } from './tabular'
 
 export const BY_ID_DIR = '/dev/disk/by-id'
@@ -286,8 +286,9 @@ export function parseStatusJson(stdout: string): PoolStatus[] {
 }
 
 export async function poolStatus(runner: Runner, pool: string): Promise<PoolStatus> {
-  const [status] = parseStatusJson((await runner.run(statusJsonArgv(pool))).stdout)
-  if (!status) throw new Error(`zpool status: no status for ${pool}`)
+  const argv = statusJsonArgv(pool)
+  const [status] = parseStatusJson((await runner.run(argv)).stdout)
+  if (!status) throw new CommandError(argv, 0, `zpool status printed nothing for ${pool}`)
   return status
 }
 

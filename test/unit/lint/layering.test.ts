@@ -2,7 +2,7 @@
 // upward import fails the lint with a message naming both layers; imports the layers allow pass.
 import { resolve } from 'node:path'
 import { ESLint } from 'eslint'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(__dirname, '../../..')
 const eslint = new ESLint({ cwd: root })
@@ -13,6 +13,9 @@ async function layeringErrors(file: string, code: string): Promise<string[]> {
 }
 
 describe('layering lint rule', () => {
+  // Loading the config and the TypeScript parser takes seconds on a busy machine: once, before the cases.
+  beforeAll(() => layeringErrors('main/system/warm-up.ts', 'export {}\n'), 60_000)
+
   it('fails when system imports the engine', async () => {
     const errors = await layeringErrors('main/system/fixture.ts', "import { backup } from '../engine/backup'\nexport const x = backup\n")
     expect(errors).toHaveLength(1)

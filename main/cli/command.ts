@@ -1,5 +1,5 @@
-// How a CLI verb is declared: its own options, help text and a run function. Verbs live in tables
-// (backup-verbs.ts, lifecycle-verbs.ts) that index.ts merges.
+// How a CLI command (a "verb" on the command line) is declared: its own options, help text and a run
+// function. Commands live in tables (backup-verbs.ts, lifecycle-verbs.ts) that index.ts merges.
 import type { ParseArgsConfig } from 'node:util'
 import type { Config } from '../config/schema'
 
@@ -24,7 +24,7 @@ export interface VerbContext {
   signal: AbortSignal
 }
 
-export interface Verb {
+export interface CliCommand {
   summary: string
   usage: string
   options?: NonNullable<ParseArgsConfig['options']>
