@@ -17,7 +17,7 @@ import type { DriveConfig } from '../config/schema'
 import { copyOutArgv } from '../system/disk-prep'
 import { ensureSnapshotNoSetuid } from '../system/zfs-tunables'
 import type { Runner } from '../system/runner'
-import { getDatasetProperties, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
+import { getDatasetProperties, isWrongPassphrase, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
 import { listPools, parseStatusJson, statusErrors, statusJsonArgv } from '../system/zpool'
 import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
@@ -29,11 +29,6 @@ import { exportDrivePool, importDrivePool, isImported, type DrivePool } from './
 
 /** Asked once per target whose key is not loaded; the answer goes to zfs load-key's stdin only. */
 export type PassphraseSource = string | ((dataset: string) => Promise<string>)
-
-/** zfs load-key's answer to a wrong passphrase. */
-export function isWrongPassphrase(stderr: string): boolean {
-  return /Incorrect key provided|incorrect key|Invalid passphrase/i.test(stderr)
-}
 
 interface OpenState {
   drive: DriveConfig

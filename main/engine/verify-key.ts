@@ -4,7 +4,7 @@
 import type { DriveRunOptions } from './pipeline'
 import type { DriveConfig } from '../config/schema'
 import { loadKeyDryRunArgv } from '../system/disk-prep'
-import { getDatasetProperties } from '../system/zfs'
+import { getDatasetProperties, isWrongPassphrase } from '../system/zfs'
 import { pickDrive, requireRoot } from './preflight'
 import { EngineError } from './errors'
 import { LifecycleError } from './lifecycle-errors'
@@ -12,7 +12,7 @@ import { exportStep, IMPORTED_BEFORE } from './export-step'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { importDrivePool } from './pool'
-import { isWrongPassphrase, type PassphraseSource } from './restore'
+import type { PassphraseSource } from './restore'
 
 interface VerifyKeyState {
   drive: DriveConfig

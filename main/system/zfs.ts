@@ -209,6 +209,11 @@ export function destroySnapshotArgv(snapshot: string): string[] {
   return ['zfs', 'destroy', snapshot]
 }
 
+/** zfs load-key's answer to a wrong passphrase. */
+export function isWrongPassphrase(stderr: string): boolean {
+  return /Incorrect key provided|incorrect key|Invalid passphrase/i.test(stderr)
+}
+
 /** The passphrase goes to stdin (RunOptions.input); `-L prompt` makes zfs read it there even when the
  * dataset's keylocation is a file, and a raw-received target has keylocation=prompt anyway. */
 export function loadKeyArgv(dataset: string): string[] {
