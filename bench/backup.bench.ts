@@ -1,19 +1,30 @@
 // Runs inside the test VM (npm run bench boots it). Every figure is a ratio against a baseline measured in
-// the same run on the same data, because absolute times under emulation say little about a real laptop.
-//   (a) throughput: `zfs-drive-backup backup` vs a bare `zfs send -w … | zfs receive -s -u …`
-//   (b) no-op with 500 snapshots on both sides: `backup` vs bare syncoid with the guide's flags
-//   (c) peak RSS of the CLI process during (a)
+// the same run on the same data, as the median of BENCH_REPS (>= 3) repetitions whose order rotates, after
+// the ARC was warmed, because absolute times under emulation say little about a real laptop.
+//   (a) the replicate step vs a bare `zfs send -w | zfs receive -s -u` (first copy ~150 MB, incremental ~40 MB)
+//   (b) the whole run (CLI, import to power-off) vs the guide's alias (import, syncoid, export, power-off)
+//   (c) a no-op with BENCH_SNAPSHOTS (2,000) snapshots on each side vs bare syncoid
+//   (d) progress: largest gap between updates, final value against the bytes that went through the pipe,
+//       error of the total known before the first byte
+//   (e) peak RSS of every process of the run (node, zfs send, zfs receive) through a BENCH_BIG_MB (1,000) MB send
 import { join } from 'node:path'
 import { execa } from 'execa'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { replug } from '../test/vm/guest/drives'
 import { saveArtifact } from '../test/vm/guest/env'
-import { configFor, makeBackupDrive, makeSource, snap, writeRandom, type BackupDrive, type SourcePool } from '../test/vm/guest/pools'
+import { configFor, makeBackupDrive, makeSource, snap, writeRandom } from '../test/vm/guest/pools'
 import { sh } from '../test/vm/guest/sh'
 
 const cli = join(process.cwd(), 'out/main/cli.js')
-const results: Record<string, unknown> = {}
+const REPS = Math.max(3, Number(process.env.BENCH_REPS || 3))
+const results: Record<string, unknown> = { date: new Date().toISOString(), reps: REPS }
 const log = (line: string) => console.log(line)
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+/** Rep i runs the methods starting at a different one, so drift in the machine's load favours none. */
+const rotate = <T>(xs: readonly T[], i: number): T[] => xs.map((_, j) => xs[(i + j) % xs.length]!)
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now()
@@ -21,93 +32,221 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [(performance.now() - t0) / 1000, r]
 }
 
-/** Runs the CLI and samples its peak RSS (VmHWM never decreases, so the last sample is the best lower bound). */
-async function runCli(config: object, drive: BackupDrive): Promise<{ seconds: number; peakRssMb: number; replicateMs: number }> {
-  await replug(drive.usb)
-  const configPath = `/tmp/bench-${drive.pool}.json`
+/** Peak RSS (VmHWM) of a process and everything below it, sampled every 100 ms: per command name, in MB. */
+function rssSampler(root: number): { stop(): Record<string, number> } {
+  const peak: Record<string, number> = {}
+  const children = (pid: number): number[] => {
+    try {
+      return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
+    } catch {
+      return []
+    }
+  }
+  const sample = (): void => {
+    const todo = [root]
+    while (todo.length) {
+      const pid = todo.pop()!
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)
+        const name = /Name:\s+(\S+)/.exec(status)?.[1] ?? '?'
+        const cmd = name === 'zfs' ? `zfs ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] ?? ''}` : name
+        if (hwm) peak[cmd] = Math.max(peak[cmd] ?? 0, Number(hwm[1]) / 1024)
+      } catch {
+        // exited
+      }
+      todo.push(...children(pid))
+    }
+  }
+  const timer = setInterval(sample, 100)
+  return { stop: () => (clearInterval(timer), peak) }
+}
+
+interface CliRun {
+  seconds: number
+  stepMs: Record<string, number>
+  progress: { t: number; bytes: number; totalBytes: number | null }[]
+  rss: Record<string, number>
+}
+
+/** The CLI as a user runs it; `powerOff` false leaves the drive on (and `keepImported` leaves the pool in). */
+async function runCli(config: object, opts: { powerOff: boolean }): Promise<CliRun> {
+  const configPath = '/tmp/bench-config.json'
   writeFileSync(configPath, JSON.stringify(config))
   const t0 = performance.now()
-  const child = execa('node', [cli, 'backup', '--no-power-off', '--json', '--config', configPath, '--history', '/tmp/bench-history.jsonl'], { reject: false })
-  let peak = 0
-  const timer = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-      if (m) peak = Math.max(peak, Number(m[1]))
-    } catch {
-      // exited
+  const progress: CliRun['progress'] = []
+  const child = execa('node', [cli, 'backup', ...(opts.powerOff ? [] : ['--no-power-off']), '--json', '--config', configPath, '--history', '/tmp/bench-history.jsonl'], { reject: false })
+  const rss = rssSampler(child.pid!)
+  let buf = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buf += chunk.toString()
+    const lines = buf.split('\n')
+    buf = lines.pop() ?? ''
+    for (const l of lines) {
+      const e = JSON.parse(l)
+      if (e.type === 'progress' && e.step === 'replicate') progress.push({ t: performance.now(), bytes: e.bytes, totalBytes: e.totalBytes })
     }
-  }, 100)
+  })
   const r = await child
-  clearInterval(timer)
+  const peak = rss.stop()
   const seconds = (performance.now() - t0) / 1000
-  if (r.exitCode !== 0) throw new Error(`backup failed:\n${r.stdout}\n${r.stderr}`)
+  if (r.exitCode !== 0) throw new Error(`backup failed (${r.exitCode}):\n${r.stdout.slice(-3000)}\n${r.stderr}`)
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
-  const replicateMs = events.find((e) => e.type === 'step-finished' && e.step === 'replicate')?.durationMs ?? 0
-  return { seconds, peakRssMb: peak / 1024, replicateMs }
+  const stepMs = Object.fromEntries(events.filter((e) => e.type === 'step-finished').map((e) => [e.step, e.durationMs]))
+  return { seconds, stepMs, progress, rss: peak }
 }
 
-async function bare(src: SourcePool, drive: BackupDrive, from: string | null, to: string): Promise<number> {
-  await replug(drive.usb)
-  await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
-  const send = from ? `-I '${src.dataset}@${from}'` : ''
-  const [s] = await timed(() => sh(['bash', '-c', `zfs send -w ${send} '${src.dataset}@${to}' | zfs receive -s -u '${drive.pool}/${src.pool}'`]))
-  await sh(['zpool', 'export', drive.pool])
-  return s
-}
+const bash = (script: string) => sh(['bash', '-c', script], { timeoutMs: 3_600_000 })
+const streamBytes = async (args: string): Promise<number> => Number((await bash(`zfs send -w ${args} | wc -c`)).stdout.trim())
 
+/** (a) and (d): the replicate step against the bare pipe, on one drive whose target is reset between reps. */
 async function throughput(): Promise<void> {
   const src = await makeSource('benchsrc', { sizeMb: 2048 })
   writeRandom(src, 'a.bin', 150)
   const s1 = await snap(src)
-  const streamBytes = Number(/^size\t(\d+)$/m.exec((await sh(['zfs', 'send', '-nvPw', `${src.dataset}@${s1}`])).stdout)![1])
-  const bareDrive = await makeBackupDrive('benchbare', 'bkbare', { sizeMb: 2048 })
-  const appDrive = await makeBackupDrive('benchapp', 'bkapp', { sizeMb: 2048 })
-  const config = configFor(src, [{ name: 'bench', drive: appDrive }])
-  const fullBare = await bare(src, bareDrive, null, s1)
-  const fullApp = await runCli(config, appDrive)
+  const drive = await makeBackupDrive('benchtp', 'bktp', { sizeMb: 2048 })
+  await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
+  const target = `bktp/${src.pool}`
+  const config = configFor(src, [{ name: 'bench', drive, target }], { afterBackup: { export: false, powerOff: false } })
+  const fullBytes = await streamBytes(`'${src.dataset}@${s1}'`)
+  await streamBytes(`'${src.dataset}@${s1}'`) // the ARC is warm now
+  const bare = (from: string | null, to: string) => timed(() => bash(`zfs send -w ${from ? `-I '${src.dataset}@${from}'` : ''} '${src.dataset}@${to}' | zfs receive -s -u '${target}'`)).then(([s]) => s)
+  const app = async () => {
+    const r = await runCli(config, { powerOff: false })
+    return { seconds: r.stepMs.replicate! / 1000, run: r }
+  }
+  const full = { bare: [] as number[], app: [] as number[], runs: [] as CliRun[] }
+  for (let i = 0; i < REPS; i++) {
+    for (const m of rotate(['bare', 'app'] as const, i)) {
+      await sh(['zfs', 'destroy', '-r', target], { ok: false })
+      if (m === 'bare') full.bare.push(await bare(null, s1))
+      else {
+        const r = await app()
+        full.app.push(r.seconds)
+        full.runs.push(r.run)
+      }
+    }
+  }
   writeRandom(src, 'b.bin', 40)
   const s2 = await snap(src)
-  const incBytes = Number(/^size\t(\d+)$/m.exec((await sh(['zfs', 'send', '-nvPw', '-I', `${src.dataset}@${s1}`, `${src.dataset}@${s2}`])).stdout)![1])
-  // Opposite order for the incremental, so drift in the machine's load does not favour one side.
-  const incApp = await runCli(config, appDrive)
-  const incBare = await bare(src, bareDrive, s1, s2)
-  const mbps = (bytes: number, s: number) => bytes / 1e6 / s
-  results.throughput = {
-    full: { bytes: streamBytes, bareSeconds: fullBare, appSeconds: fullApp.seconds, appReplicateSeconds: fullApp.replicateMs / 1000, ratio: fullBare / fullApp.seconds, replicateRatio: fullBare / (fullApp.replicateMs / 1000) },
-    incremental: { bytes: incBytes, bareSeconds: incBare, appSeconds: incApp.seconds, appReplicateSeconds: incApp.replicateMs / 1000, ratio: incBare / incApp.seconds, replicateRatio: incBare / (incApp.replicateMs / 1000) },
-    peakRssMb: Math.max(fullApp.peakRssMb, incApp.peakRssMb),
+  const incBytes = await streamBytes(`-I '${src.dataset}@${s1}' '${src.dataset}@${s2}'`)
+  const inc = { bare: [] as number[], app: [] as number[], runs: [] as CliRun[] }
+  for (let i = 0; i < REPS; i++) {
+    for (const m of rotate(['bare', 'app'] as const, i)) {
+      await sh(['zfs', 'rollback', '-r', `${target}@${s1}`])
+      if (m === 'bare') inc.bare.push(await bare(s1, s2))
+      else {
+        const r = await app()
+        inc.app.push(r.seconds)
+        inc.runs.push(r.run)
+      }
+    }
   }
-  log(`(a) full ${(streamBytes / 1e6).toFixed(0)} MB: bare ${fullBare.toFixed(1)} s (${mbps(streamBytes, fullBare).toFixed(1)} MB/s), backup ${fullApp.seconds.toFixed(1)} s (${mbps(streamBytes, fullApp.seconds).toFixed(1)} MB/s; its replicate step ${(fullApp.replicateMs / 1000).toFixed(1)} s) → throughput ratio backup/bare ${(fullBare / fullApp.seconds).toFixed(2)}, replicate step alone ${(fullBare / (fullApp.replicateMs / 1000)).toFixed(2)}`)
-  log(`(a) incremental ${(incBytes / 1e6).toFixed(0)} MB: bare ${incBare.toFixed(1)} s, backup ${incApp.seconds.toFixed(1)} s (replicate ${(incApp.replicateMs / 1000).toFixed(1)} s) → ratio ${(incBare / incApp.seconds).toFixed(2)}, replicate step alone ${(incBare / (incApp.replicateMs / 1000)).toFixed(2)}`)
-  log(`(c) peak RSS of the CLI process: ${results.throughput && (results.throughput as { peakRssMb: number }).peakRssMb.toFixed(0)} MB`)
-  for (const d of [bareDrive, appDrive]) await sh(['zpool', 'export', d.pool], { ok: false })
+  const row = (bytes: number, x: typeof full) => ({ bytes, bareSeconds: x.bare, replicateSeconds: x.app, ratio: median(x.app) / median(x.bare) })
+  results.a = { full: row(fullBytes, full), incremental: row(incBytes, inc) }
+  log(`(a) first copy ${(fullBytes / 1e6).toFixed(0)} MB: bare ${median(full.bare).toFixed(2)} s, replicate step ${median(full.app).toFixed(2)} s → ${(median(full.app) / median(full.bare)).toFixed(2)} (target ≤ 1.05)`)
+  log(`(a) incremental ${(incBytes / 1e6).toFixed(0)} MB: bare ${median(inc.bare).toFixed(2)} s, replicate step ${median(inc.app).toFixed(2)} s → ${(median(inc.app) / median(inc.bare)).toFixed(2)}`)
+  progressFigures([...full.runs.map((r) => ({ r, bytes: fullBytes })), ...inc.runs.map((r) => ({ r, bytes: incBytes }))])
+  await sh(['zpool', 'export', 'bktp'], { ok: false })
+  await sh(['zpool', 'destroy', 'benchsrc'], { ok: false })
 }
 
-async function noop(count = 500): Promise<void> {
-  const src = await makeSource('benchmany', { sizeMb: 512 })
+/** (d) from the runs of (a): the bytes that really went through the pipe are the `| wc -c` of the same send. */
+function progressFigures(runs: { r: CliRun; bytes: number }[]): void {
+  const gaps = runs.map(({ r }) => Math.max(...r.progress.slice(1).map((p, i) => p.t - r.progress[i]!.t)))
+  const finalError = runs.map(({ r, bytes }) => (r.progress.at(-1)!.bytes - bytes) / bytes)
+  const estimateError = runs.map(({ r, bytes }) => ((r.progress.find((p) => p.totalBytes)?.totalBytes ?? 0) - bytes) / bytes)
+  const monotonic = runs.every(({ r }) => r.progress.every((p, i) => i === 0 || p.bytes >= r.progress[i - 1]!.bytes))
+  const over = runs.some(({ r }) => r.progress.some((p) => p.totalBytes !== null && p.bytes > p.totalBytes))
+  results.d = { largestGapMs: Math.max(...gaps), medianLargestGapMs: median(gaps), finalError, estimateError, monotonic, neverOver100: !over }
+  log(`(d) progress: largest gap ${Math.max(...gaps).toFixed(0)} ms (median of runs ${median(gaps).toFixed(0)} ms); final vs bytes through the pipe ${finalError.map((e) => `${(e * 100).toFixed(3)} %`).join(', ')}; first total vs stream ${estimateError.map((e) => `${(e * 100).toFixed(3)} %`).join(', ')}; monotonic ${monotonic}, never above 100 % ${!over}`)
+}
+
+/** (b): the CLI's whole run against the guide's alias, each on its own drive, the same new snapshot each rep. */
+async function wholeRun(): Promise<void> {
+  const src = await makeSource('benchrun', { sizeMb: 1024 })
+  writeRandom(src, 'seed.bin', 20)
+  await snap(src)
+  const appDrive = await makeBackupDrive('benchrapp', 'backup', { sizeMb: 1024 })
+  const aliasDrive = await makeBackupDrive('benchralias', 'bkalias', { sizeMb: 1024 })
+  const config = configFor(src, [{ name: 'bench', drive: appDrive, target: 'backup/eds' }])
+  const alias = `zpool import -d /dev/disk/by-id bkalias && syncoid --sendoptions=w --compress=none --delete-target-snapshots --no-sync-snap --no-rollback '${src.dataset}' bkalias/eds && zpool export bkalias && udisksctl power-off -b '${aliasDrive.usb.byId}'`
+  const runAlias = () => timed(() => bash(alias)).then(([s]) => s)
+  // The first copy of each, untimed, so every timed rep is the incremental a user runs every day.
+  await runCli(config, { powerOff: true })
+  await replug(aliasDrive.usb)
+  await runAlias()
+  const t = { app: [] as number[], alias: [] as number[] }
+  for (let i = 0; i < REPS; i++) {
+    writeRandom(src, `r${i}.bin`, 10)
+    await snap(src)
+    for (const m of rotate(['alias', 'app'] as const, i)) {
+      await replug(m === 'app' ? appDrive.usb : aliasDrive.usb)
+      if (m === 'app') t.app.push((await runCli(config, { powerOff: true })).seconds)
+      else t.alias.push(await runAlias())
+    }
+  }
+  results.b = { appSeconds: t.app, aliasSeconds: t.alias, ratio: median(t.app) / median(t.alias) }
+  log(`(b) whole run, 10 MB incremental: guide's alias ${median(t.alias).toFixed(1)} s, zfs-drive-backup ${median(t.app).toFixed(1)} s → ${(median(t.app) / median(t.alias)).toFixed(2)} (target ≤ 0.6)`)
+  await sh(['zpool', 'destroy', 'benchrun'], { ok: false })
+}
+
+/** (c): a no-op with many snapshots on both sides, both pools imported: the CLI's run vs bare syncoid. */
+async function noop(count = Number(process.env.BENCH_SNAPSHOTS || 2000)): Promise<void> {
+  const src = await makeSource('benchmany', { sizeMb: 1024 })
   writeRandom(src, 'seed.bin', 1)
   await snap(src)
-  // ZFS allows one snapshot of a dataset per txg, so a channel program cannot batch them (it fails with
-  // EAGAIN after the first): one `zfs snapshot` each, in one shell to spare 500 process starts of node.
-  const names = Array.from({ length: count }, (_, i) => `autosnap_2026-10-${String(1 + Math.floor(i / 24)).padStart(2, '0')}_${String(i % 24).padStart(2, '0')}:00:00_hourly`)
+  // One snapshot per txg, so no batching: one `zfs snapshot` each, in one shell to spare node starts.
+  const names = Array.from({ length: count }, (_, i) => `autosnap_2026-0${1 + Math.floor(i / 720)}-${String(1 + Math.floor((i % 720) / 24)).padStart(2, '0')}_${String(i % 24).padStart(2, '0')}:00:00_hourly`)
   writeFileSync('/tmp/snaps.txt', names.map((n) => `${src.dataset}@${n}`).join('\n') + '\n')
-  const [snapSeconds] = await timed(() => sh(['bash', '-c', 'while read -r s; do zfs snapshot "$s" || exit 1; done < /tmp/snaps.txt']))
-  log(`(b) created ${count} snapshots in ${snapSeconds.toFixed(0)} s`)
-  const drive = await makeBackupDrive('benchmany', 'bkmany', { sizeMb: 512 })
-  const config = configFor(src, [{ name: 'many', drive }])
-  const [seedSeconds] = await timed(() => runCli(config, drive))
-  log(`(b) first replication of ${count + 1} snapshots took ${seedSeconds.toFixed(0)} s`)
-  const app = await runCli(config, drive)
-  await replug(drive.usb)
+  const [snapSeconds] = await timed(() => bash('while read -r s; do zfs snapshot "$s" || exit 1; done < /tmp/snaps.txt'))
+  log(`(c) created ${count} snapshots in ${snapSeconds.toFixed(0)} s`)
+  const drive = await makeBackupDrive('benchmany', 'bkmany', { sizeMb: 1024 })
   await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
-  const [syncoidSeconds, out] = await timed(() => sh(['syncoid', '--sendoptions=w', '--compress=none', '--delete-target-snapshots', '--no-sync-snap', '--no-rollback', src.dataset, `bkmany/${src.pool}`]))
-  if (!/Nothing to do/.test(out.stdout + out.stderr)) throw new Error(`syncoid was not a no-op:\n${out.stdout}${out.stderr}`)
-  await sh(['zpool', 'export', 'bkmany'])
-  results.noop = { snapshots: count + 1, backupSeconds: app.seconds, syncoidSeconds, ratio: syncoidSeconds / app.seconds }
-  log(`(b) no-op with ${count + 1} snapshots each side: backup ${app.seconds.toFixed(1)} s (import, plan, prune check, verify, export included) vs bare syncoid ${syncoidSeconds.toFixed(1)} s (pool already imported) → backup is ${(syncoidSeconds / app.seconds).toFixed(2)}× as fast`)
+  const config = configFor(src, [{ name: 'many', drive }], { afterBackup: { export: false, powerOff: false } })
+  const [seedSeconds] = await timed(() => runCli(config, { powerOff: false }))
+  log(`(c) first replication of ${count + 1} snapshots took ${seedSeconds.toFixed(0)} s`)
+  const syncoid = async () => {
+    const [s, out] = await timed(() => sh(['syncoid', '--sendoptions=w', '--compress=none', '--delete-target-snapshots', '--no-sync-snap', '--no-rollback', src.dataset, `bkmany/${src.pool}`]))
+    if (!/Nothing to do/.test(out.stdout + out.stderr)) throw new Error(`syncoid was not a no-op:\n${out.stdout}${out.stderr}`)
+    return s
+  }
+  const t = { app: [] as number[], syncoid: [] as number[] }
+  for (let i = 0; i < REPS; i++) {
+    for (const m of rotate(['syncoid', 'app'] as const, i)) {
+      if (m === 'app') t.app.push((await runCli(config, { powerOff: false })).seconds)
+      else t.syncoid.push(await syncoid())
+    }
+  }
+  results.c = { snapshots: count + 1, appSeconds: t.app, syncoidSeconds: t.syncoid, ratio: median(t.app) / median(t.syncoid) }
+  log(`(c) no-op, ${count + 1} snapshots each side, pool imported: bare syncoid ${median(t.syncoid).toFixed(1)} s, zfs-drive-backup ${median(t.app).toFixed(1)} s → ${(median(t.app) / median(t.syncoid)).toFixed(2)} (target ≤ 0.1)`)
+  await sh(['zpool', 'export', 'bkmany'], { ok: false })
+  await sh(['zpool', 'destroy', 'benchmany'], { ok: false })
 }
 
-const only = process.env.BENCH_ONLY
-if (!only || only === 'throughput') await throughput()
-if (!only || only === 'noop') await noop()
+/** (e): peak RSS of each process of a run through a big send, against the same through a small one (flat?). */
+async function memory(bigMb = Number(process.env.BENCH_BIG_MB || 1000)): Promise<void> {
+  const src = await makeSource('benchbig', { sizeMb: bigMb + 1024 })
+  writeRandom(src, 'small.bin', 50)
+  await snap(src)
+  const drive = await makeBackupDrive('benchbig', 'bkbig', { sizeMb: bigMb + 1024 })
+  await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
+  const config = configFor(src, [{ name: 'big', drive }], { afterBackup: { export: false, powerOff: false } })
+  const small = (await runCli(config, { powerOff: false })).rss
+  for (let i = 0; i < bigMb / 100; i++) writeRandom(src, `big${i}.bin`, 100)
+  await snap(src)
+  const big = (await runCli(config, { powerOff: false })).rss
+  results.e = { smallMb: 50, bigMb, small, big }
+  const fmt = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(', ')
+  log(`(e) peak RSS through a 50 MB send: ${fmt(small)}; through a ${bigMb} MB send: ${fmt(big)}`)
+  await sh(['zpool', 'export', 'bkbig'], { ok: false })
+  await sh(['zpool', 'destroy', 'benchbig'], { ok: false })
+}
+
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean)
+const want = (x: string) => only.length === 0 || only.includes(x)
+if (want('a')) await throughput()
+if (want('b')) await wholeRun()
+if (want('c')) await noop()
+if (want('e')) await memory()
 saveArtifact('bench/results.json', JSON.stringify(results, null, 2))

@@ -29,13 +29,26 @@ export const driveSchema = z.strictObject({
   targets: z.record(datasetNameSchema, datasetNameSchema),
 })
 
-export const replicationSchema = z.strictObject({
-  raw: z.boolean().default(true),
-  compress: z.enum(['none', 'gzip', 'pigz-fast', 'pigz-slow', 'zstd-fast', 'zstd-slow', 'lz4', 'xz', 'lzo']).default('none'),
-  deleteTargetSnapshots: z.boolean().default(true),
-  noSyncSnap: z.boolean().default(true),
-  noRollback: z.boolean().default(true),
-})
+export const replicationSchema = z
+  .strictObject({
+    /**
+     * "native": the app's own `zfs send -w | zfs receive -s -u` (the default: no perl, no shell, one pipe).
+     * "syncoid": the guide's syncoid command, to the letter (fenced: see main/engine/replicate.ts).
+     */
+    engine: z.enum(['native', 'syncoid']).default('native'),
+    raw: z.boolean().default(true),
+    /** syncoid only: its --compress (a raw stream is already compressed as it is on disk). */
+    compress: z.enum(['none', 'gzip', 'pigz-fast', 'pigz-slow', 'zstd-fast', 'zstd-slow', 'lz4', 'xz', 'lzo']).default('none'),
+    /** Remove snapshots from the drive that the laptop has pruned; always done by the app itself. */
+    deleteTargetSnapshots: z.boolean().default(true),
+    noSyncSnap: z.boolean().default(true),
+    noRollback: z.boolean().default(true),
+  })
+  .superRefine((r, ctx) => {
+    // The native engine never takes snapshots of its own and never rolls the drive back.
+    if (r.engine === 'native' && !r.noSyncSnap) ctx.addIssue({ code: 'custom', path: ['noSyncSnap'], message: 'must be true with engine "native" (it sends only existing snapshots); use engine "syncoid" for sync snapshots' })
+    if (r.engine === 'native' && !r.noRollback) ctx.addIssue({ code: 'custom', path: ['noRollback'], message: 'must be true with engine "native" (it never rolls the drive back); use engine "syncoid" for that' })
+  })
 
 export const afterBackupSchema = z.strictObject({
   export: z.boolean().default(true),

@@ -1,22 +1,23 @@
-// The guide's `backupToExternalDrive` as steps: preflight, import by GUID, plan, raw replication with
-// syncoid, pruning, verification, export and power-off.
+// The guide's `backupToExternalDrive` as steps: preflight, import by GUID, plan, raw replication (the
+// app's own `zfs send | zfs receive`, or syncoid when configured), pruning, verification, export and
+// power-off.
 import type { DriveRunOptions } from './pipeline'
 import type { Config, DriveConfig } from '../config/schema'
-import { runSyncoid } from '../system/syncoid'
 import { powerOffArgv } from '../system/udisksctl'
 import { syncoidVersion } from '../system/syncoid'
-import { destroySnapshotArgv, getDatasetProperties, listSnapshots, datasetExists, type SnapshotInfo } from '../system/zfs'
-import { runningZfsVersion, zfsHasRawSendFix, zfsVersion } from '../system/zpool'
-import { CommandError, type Runner } from '../system/runner'
+import { getManyProperties } from '../system/zfs'
+import { kernelModuleVersion, zfsHasRawSendFix } from '../system/zpool'
+import { unwrapDieWithParent } from '../system/setpriv'
+import type { Runner } from '../system/runner'
 import { EngineError } from './errors'
 import { exportStep } from './export-step'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
-import { planReplication, prunedOnSource, type ReplicationPlan } from './plan'
+import { estimatePlan, readSides, resolvePlan, type ReplicationPlan } from './plan'
 import { importDrivePool, powerOffDrive, type DrivePool } from './pool'
+import { listingsAfter, pruneTargets, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
 import { pickDrive, requireRoot } from './preflight'
-import { ProgressMeter } from './progress'
 
 export interface BackupState {
   config: Config
@@ -24,8 +25,8 @@ export interface BackupState {
   pairs: { source: string; target: string }[]
   lock: Lock | null
   plans: ReplicationPlan[]
-  /** Snapshots on both sides once the transfer is done, by target; prune keeps it current for verify. */
-  after: Map<string, { src: SnapshotInfo[]; tgt: SnapshotInfo[] }>
+  /** Snapshots on both sides once the transfer is done, by target; prune keeps it current. */
+  after: Map<string, AfterListing>
   lockPath?: string
   /** Show what would happen: the pool is imported read-only, nothing is sent, destroyed or powered off. */
   dryRun: boolean
@@ -42,23 +43,28 @@ const preflight: Step<BackupState> = {
   async run(ctx, s) {
     requireRoot('Backing up imports and exports a pool', 'Run it with sudo or doas (as the guide does), or use the tray app, which asks for your password.')
     s.lock = acquireLock(s.lockPath, `backup to ${s.drive.name}`)
-    const missing = missingTools(['zpool', 'zfs', 'syncoid', 'udisksctl'])
-    if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid) and udisks2.')
-    if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
-    const check = await syncoidVersion(ctx.runner)
-    if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots).')
-    const kernel = runningZfsVersion(await zfsVersion(ctx.runner))
+    const syncoid = s.config.replication.engine === 'syncoid'
+    const missing = missingTools(['zpool', 'zfs', 'udisksctl', ...(syncoid ? ['syncoid'] : [])])
+    if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, `Install OpenZFS${syncoid ? ', sanoid (for syncoid)' : ''} and udisks2.`)
+    if (syncoid) {
+      if (missingTools(['pv']).length) ctx.warn('pv-missing', 'pv is not installed: the backup runs, but without byte progress.')
+      const check = await syncoidVersion(ctx.runner)
+      if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer.')
+    }
+    // The loaded module's version, from sysfs: no process (`zfs version` would start one).
+    const kernel = kernelModuleVersion()
     if (kernel && !zfsHasRawSendFix(kernel)) {
       ctx.warn('zfs-raw-send-bug', `OpenZFS ${kernel} predates the fix for raw-send snapshot corruption (openzfs/zfs#12014); upgrade to 2.2.8 / 2.3.3 or later.`)
     }
+    const props = await getManyProperties(ctx.runner, s.pairs.map((p) => p.source), ['encryption'])
     for (const { source } of s.pairs) {
-      if (!(await datasetExists(ctx.runner, source))) throw new EngineError('source-missing', `The source dataset ${source} does not exist.`)
-      const props = await getDatasetProperties(ctx.runner, source)
+      const p = props.get(source)
+      if (!p) throw new EngineError('source-missing', `The source dataset ${source} does not exist.`)
       const allowed = s.config.sources.find((x) => x.dataset === source)?.allowUnencrypted ?? false
-      if (!props.encrypted && !allowed) {
+      if (!p.encrypted && !allowed) {
         throw new EngineError('source-unencrypted', `${source} is not encrypted, so its copy on the drive would be readable by anyone who finds the drive.`, 'Back up an encrypted dataset, or set allowUnencrypted for this source if that is what you want.')
       }
-      if (!props.encrypted) ctx.warn('source-unencrypted', `${source} is not encrypted: the drive will hold a plain copy.`)
+      if (!p.encrypted) ctx.warn('source-unencrypted', `${source} is not encrypted: the drive will hold a plain copy.`)
     }
   },
 }
@@ -79,11 +85,16 @@ const plan: Step<BackupState> = {
   id: 'plan',
   title: 'Work out what to send',
   async run(ctx, s) {
-    s.plans = []
-    for (const { source, target } of s.pairs) s.plans.push(await planReplication(ctx.runner, source, target, s.config.replication.raw))
-    const total = s.plans.reduce((a, p) => a + p.totalBytes, 0)
-    const parts = s.plans.map((p) => (p.segments.length === 0 ? `${p.source}: up to date` : `${p.source}: ${p.targetExists ? 'incremental' : 'first full copy'} up to @${p.newest}`))
-    return { note: `${parts.join('; ')} (${total} bytes)` }
+    const sides = await readSides(ctx.runner, s.pairs)
+    s.plans = s.pairs.map(({ source, target }) => resolvePlan(source, target, sides))
+    // Only syncoid needs a byte total in advance (the native send announces its own) and a dry run shows one.
+    if (s.config.replication.engine === 'syncoid' || s.dryRun) {
+      const raw = s.config.replication.raw
+      s.plans = await Promise.all(s.plans.map((p) => estimatePlan(ctx.runner, p, raw)))
+    }
+    const parts = s.plans.map((p) => (p.transfers.length === 0 ? `${p.source}: up to date` : `${p.source}: ${p.targetExists ? 'incremental' : 'first full copy'} up to @${p.newest}`))
+    const total = s.plans.every((p) => p.totalBytes !== null) ? ` (${s.plans.reduce((a, p) => a + p.totalBytes!, 0)} bytes)` : ''
+    return { note: `${parts.join('; ')}${total}` }
   },
 }
 
@@ -91,58 +102,20 @@ const replicate: Step<BackupState> = {
   id: 'replicate',
   title: 'Send new snapshots (raw, encrypted)',
   async run(ctx, s) {
-    const meter = new ProgressMeter(s.plans.map((p) => p.totalBytes), (p) => ctx.progress(p))
-    // syncoid runs `zfs send | pv | zfs receive` in a shell: cancel must reach the whole process group.
-    const runner: Runner = { run: (argv, options) => ctx.runner.run(argv, { ...options, group: true }) }
-    try {
-      for (const p of s.plans) {
-        // Nothing new: syncoid would spend seconds (minutes with many snapshots) to say so.
-        if (p.segments.length === 0) {
-          ctx.info(`${p.target} is up to date (@${p.newest})`)
-          meter.finishSegment()
-          continue
-        }
-        const r = s.config.replication
-        try {
-          await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, deleteTargetSnapshots: r.deleteTargetSnapshots, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal)
-        } catch (err) {
-          throw syncoidError(err, p)
-        }
-        meter.finishSegment()
-      }
-    } finally {
-      meter.stop()
-    }
+    // A dry run goes through here too: its runner only prints the transfer's commands.
+    if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
+    else await replicateNative(ctx, s.plans, s.config.replication)
   },
-}
-
-/**
- * Both sides' snapshots after the transfer. With 500 snapshots a listing costs seconds under emulation
- * (more on a USB disk), so a pair that had nothing to send reuses the plan's listings.
- */
-async function listingsAfterSend(ctx: StepContext, p: ReplicationPlan): Promise<{ src: SnapshotInfo[]; tgt: SnapshotInfo[] }> {
-  if (p.segments.length === 0) return { src: p.sourceSnapshots, tgt: p.targetSnapshots }
-  return { src: await listSnapshots(ctx.runner, p.source), tgt: await listSnapshots(ctx.runner, p.target) }
 }
 
 const prune: Step<BackupState> = {
   id: 'prune',
   title: 'Remove snapshots the laptop has pruned',
   async run(ctx, s) {
-    for (const p of s.plans) s.after.set(p.target, await listingsAfterSend(ctx, p))
-    // syncoid prunes only when it sent something; this makes the end state hold on every run.
+    s.after = await listingsAfter(ctx.runner, s.config.replication.engine, s.plans)
     if (!s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
-    let n = 0
-    for (const p of s.plans) {
-      const lists = s.after.get(p.target)!
-      const gone = prunedOnSource(lists.src, lists.tgt)
-      for (const snap of gone) {
-        await ctx.runner.run(destroySnapshotArgv(snap.name))
-        n++
-      }
-      lists.tgt = lists.tgt.filter((t) => !gone.includes(t))
-    }
-    return n ? { note: `removed ${n}` } : { skipped: 'nothing to remove' }
+    const n = await pruneTargets(ctx, s.after)
+    return n ? { note: `${s.dryRun ? 'would remove' : 'removed'} ${n}` } : { skipped: 'nothing to remove' }
   },
 }
 
@@ -151,19 +124,7 @@ const verify: Step<BackupState> = {
   title: 'Verify the copy is encrypted and complete',
   async run(ctx, s) {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
-    for (const { source, target } of s.pairs) {
-      const [sp, tp] = [await getDatasetProperties(ctx.runner, source), await getDatasetProperties(ctx.runner, target)]
-      if (sp.encryption !== tp.encryption) throw new EngineError('verify-failed', `${target} has encryption=${tp.encryption}, but ${source} has ${sp.encryption}.`)
-      if (s.config.replication.raw && tp.encrypted && tp.keystatus !== 'unavailable') {
-        throw new EngineError('verify-failed', `The key of ${target} is loaded on the drive (keystatus=${tp.keystatus}); a raw backup must never carry it.`)
-      }
-      const { src, tgt } = s.after.get(target) ?? { src: await listSnapshots(ctx.runner, source), tgt: await listSnapshots(ctx.runner, target) }
-      const newest = src.at(-1)!
-      const copy = tgt.find((t) => t.snapshot === newest.snapshot)
-      if (!copy || copy.guid !== newest.guid) throw new EngineError('verify-failed', `${target} lacks @${newest.snapshot} (guid ${newest.guid}) after replication.`)
-      ctx.info(`${target}: ${tp.encryption}, key not on the drive, @${newest.snapshot} guid ${newest.guid} matches`)
-      ctx.emit({ type: 'replicated', source, target, snapshot: newest.snapshot, guid: newest.guid })
-    }
+    await verifyTargets(ctx, s.plans, s.config.replication.raw)
   },
 }
 
@@ -216,7 +177,8 @@ export async function backup(o: BackupOptions): Promise<Outcome> {
 }
 
 /** Commands a dry run really runs: they only read, or (the read-only import and its export) leave no trace. */
-export function readsOnly(argv: readonly string[]): boolean {
+export function readsOnly(command: readonly string[]): boolean {
+  const argv = unwrapDieWithParent(command)
   const [tool, sub] = argv
   if (tool === 'zfs') return ['list', 'get', 'version'].includes(sub ?? '') || (sub === 'send' && argv.includes('-n'))
   if (tool === 'zpool') return ['list', 'get', 'status', 'version', 'export'].includes(sub ?? '') || (sub === 'import' && argv.includes('readonly=on'))
@@ -225,19 +187,11 @@ export function readsOnly(argv: readonly string[]): boolean {
 }
 
 function dryRunner(real: Runner): Runner {
+  const side = (argv: readonly string[]) => ({ argv, pid: undefined, exitCode: 0, signal: null, stderr: '' })
   return {
     run: async (argv, options) => (readsOnly(argv) ? real.run(argv, options) : { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }),
+    pipe: async (send, receive) => ({ send: side(send), receive: side(receive), durationMs: 0 }),
   }
-}
-
-function syncoidError(err: unknown, p: ReplicationPlan): unknown {
-  if (!(err instanceof CommandError) || err.cancelled) return err
-  const output = `${err.stdout}\n${err.stderr}`
-  if (/has been modified|destination .* has snapshots/.test(output)) {
-    return new EngineError('target-modified', `${p.target} on the drive was changed since the last backup, so the new snapshots cannot be received on top of it (--no-rollback).`, `Nothing was rolled back. If the change on the drive is not needed, roll it back by hand (zfs rollback ${p.target}@<newest snapshot>) and back up again.`)
-  }
-  const tail = output.trim().split('\n').filter((l) => !/^\d+$/.test(l)).slice(-3).join(' / ')
-  return new EngineError('replication-failed', `syncoid failed for ${p.source} → ${p.target}${tail ? `: ${tail}` : ''}`, 'The drive keeps its previous snapshots; a partial transfer resumes on the next run.')
 }
 
 export type { StepContext }

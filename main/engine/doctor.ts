@@ -41,17 +41,22 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
       ...(ok ? {} : { fix: { debian: 'sudo apt install -t bookworm-backports zfsutils-linux zfs-dkms && sudo reboot', nixos: 'boot.zfs.package = pkgs.zfs_2_3;  # or a newer zfs' } }),
     })
   }
-  const syncoid = tool('syncoid', 'syncoid', 'syncoid (from sanoid)', 'sudo apt install sanoid  # Debian 12 ships 2.1.0: install trixie\'s sanoid_2.2.0-2_all.deb', 'environment.systemPackages = [ pkgs.sanoid ];')
-  checks.push(syncoid)
-  if (syncoid.ok) {
-    const c = await syncoidVersion(runner)
-    checks.push({
-      id: 'syncoid-version', title: 'syncoid 2.2.0 or newer (2.1.0 rejects --delete-target-snapshots)', ok: c.ok, severity: 'error', detail: c.version ? `syncoid ${c.version}` : (c.problem ?? 'version unknown'),
-      ...(c.ok ? {} : { fix: { debian: 'download sanoid_2.2.0-2_all.deb from Debian trixie and run: sudo apt install ./sanoid_2.2.0-2_all.deb', nixos: 'environment.systemPackages = [ pkgs.sanoid ];  # nixpkgs has 2.2.0' } }),
-    })
+  // syncoid (perl) matters only when the config asks for it; the native engine needs neither it nor pv.
+  if (config.replication.engine === 'syncoid') {
+    const syncoid = tool('syncoid', 'syncoid', 'syncoid (from sanoid; replication.engine is "syncoid")', 'sudo apt install sanoid  # Debian 12 ships 2.1.0: install trixie\'s sanoid_2.2.0-2_all.deb', 'environment.systemPackages = [ pkgs.sanoid ];')
+    checks.push(syncoid)
+    if (syncoid.ok) {
+      const c = await syncoidVersion(runner)
+      checks.push({
+        id: 'syncoid-version', title: 'syncoid 2.2.0 or newer', ok: c.ok, severity: 'error', detail: c.version ? `syncoid ${c.version}` : (c.problem ?? 'version unknown'),
+        ...(c.ok ? {} : { fix: { debian: 'download sanoid_2.2.0-2_all.deb from Debian trixie and run: sudo apt install ./sanoid_2.2.0-2_all.deb', nixos: 'environment.systemPackages = [ pkgs.sanoid ];  # nixpkgs has 2.2.0' } }),
+      })
+    }
+    checks.push(tool('pv', 'pv', 'pv (byte progress through syncoid)', 'sudo apt install pv', 'environment.systemPackages = [ pkgs.pv ];', 'warning'))
+  } else {
+    checks.push(tool('setpriv', 'setpriv', 'setpriv (util-linux: a transfer dies with the run that started it)', 'sudo apt install util-linux', 'environment.systemPackages = [ pkgs.util-linux ];', 'warning'))
   }
   checks.push(
-    tool('pv', 'pv', 'pv (byte progress)', 'sudo apt install pv', 'environment.systemPackages = [ pkgs.pv ];', 'warning'),
     tool('udisksctl', 'udisksctl', 'udisks2 (drive detection and power-off)', 'sudo apt install udisks2', 'services.udisks2.enable = true;'),
     tool('pkexec', 'pkexec', 'pkexec and polkit (the password prompt of the tray app)', 'sudo apt install pkexec polkitd', 'security.polkit.enable = true;', 'warning'),
   )

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'lock-dir-unsafe'
   | 'tool-missing'
   | 'syncoid-too-old'
+  | 'syncoid-unsafe-name'
+  | 'target-outside-drive'
   | 'source-missing'
   | 'source-unencrypted'
   | 'no-source-snapshots'

@@ -2,7 +2,7 @@
 // releasing holds) still run after a failure or a cancel, so a drive is never left imported by accident.
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema'
-import { CommandError, type Runner, type RunOptions } from '../system/runner'
+import { CommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
 import { EngineError } from './errors'
 import type { Emit, Progress, RunEvent, Verb } from '../../shared/events'
 
@@ -74,6 +74,15 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
           o.emit({ type: 'command', step: step.id, argv: [...argv] })
           return o.runner.run(argv, { ...options, signal: options.signal ?? signal })
         },
+        ...(o.runner.pipe
+          ? {
+              pipe: (send: readonly string[], receive: readonly string[], options: PipeOptions = {}) => {
+                o.emit({ type: 'command', step: step.id, argv: [...send] })
+                o.emit({ type: 'command', step: step.id, argv: [...receive] })
+                return o.runner.pipe!(send, receive, { ...options, signal: options.signal ?? signal })
+              },
+            }
+          : {}),
       },
       progress: (p) => {
         bytes = Math.max(bytes, p.bytes)

@@ -85,8 +85,9 @@ const preflight: Step<SetupState> = {
     const { o } = s
     s.lock = acquireLock(o.lockPath, `setup of ${o.name}`)
     requireRoot('Setting up a drive partitions a disk and creates a pool')
-    const missing = missingTools(['zpool', 'zfs', 'syncoid', 'parted', 'partprobe', 'wipefs', 'udevadm'])
-    if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, 'Install OpenZFS, sanoid (for syncoid), parted and util-linux.')
+    const syncoid = o.config.replication.engine === 'syncoid'
+    const missing = missingTools(['zpool', 'zfs', ...(syncoid ? ['syncoid'] : []), 'parted', 'partprobe', 'wipefs', 'udevadm'])
+    if (missing.length) throw new EngineError('tool-missing', `Not installed: ${missing.join(', ')}.`, `Install OpenZFS, ${syncoid ? 'sanoid (for syncoid), ' : ''}parted and util-linux.`)
     const facts = await readDiskFacts(ctx.runner, o.config.drives)
     s.facts = facts
     const disk = await resolveDisk(o.disk, facts)
@@ -115,8 +116,10 @@ const preflight: Step<SetupState> = {
       const clash = facts.pools.find((p) => p.name === pool)
       if (clash) throw new EngineError('pool-name-clash', `A pool named ${pool} (GUID ${clash.guid}) is imported, so a new one of that name cannot be created.`, `Export it first (zpool export ${pool}) or choose another --pool.`)
     }
-    const check = await syncoidVersion(ctx.runner)
-    if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer.')
+    if (syncoid) {
+      const check = await syncoidVersion(ctx.runner)
+      if (!check.ok) throw new EngineError('syncoid-too-old', check.problem ?? `syncoid ${check.version ?? '(unknown version)'} is too old.`, 'Install sanoid/syncoid 2.2.0 or newer.')
+    }
     s.sources = s.drive ? Object.keys(s.drive.targets) : o.sources?.length ? o.sources : o.config.sources.map((x) => x.dataset)
     if (s.sources.length === 0) throw new EngineError('source-missing', 'No source dataset to back up is configured.', 'Name one with --source (e.g. --source rpool/nixos/home).')
     for (const source of s.sources) {

@@ -91,6 +91,20 @@ export function snapshotNameRule(name: string): NameRule | undefined {
   return componentRule(snap)
 }
 
+/** Why `name` is not a valid full bookmark name (`pool/ds#mark`), or undefined. */
+export function bookmarkNameRule(name: string): NameRule | undefined {
+  const e = entityRule(name)
+  if (e) return e
+  const hash = name.indexOf('#')
+  if (hash < 0) return `must be a bookmark "dataset#name" (no '#' found)`
+  const ds = datasetNameRule(name.slice(0, hash))
+  if (ds) return ds
+  const mark = name.slice(hash + 1)
+  if (mark === '') return `must have a bookmark name after '#'`
+  if (mark.includes('#') || mark.includes('/') || mark.includes('@')) return `must not contain '#', '/' or '@' after '#'`
+  return componentRule(mark)
+}
+
 const BY_ID = '/dev/disk/by-id/'
 
 /** Why `path` is not a /dev/disk/by-id link path we are willing to hand to root tools, or undefined. */
@@ -148,6 +162,7 @@ export const assertPoolName = asserter(poolNameRule, 'pool name')
 export const assertDatasetName = asserter(datasetNameRule, 'dataset name')
 export const assertSnapshotName = asserter(snapshotNameRule, 'snapshot name')
 export const assertByIdPath = asserter(byIdPathRule, 'disk path')
+export const assertBookmarkName = asserter(bookmarkNameRule, 'bookmark name')
 
 /** A dataset's pool is its first component. */
 export function poolOf(dataset: string): string {

@@ -1,6 +1,6 @@
 // The one way this app runs a program: an argv array (never a shell string), recorded so every step can
 // show the exact command it ran. Secrets only ever travel on stdin (`input`), which is never recorded.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { execa } from 'execa'
 
 export interface CommandResult {
@@ -31,8 +31,41 @@ export interface RunOptions {
 
 export type CommandListener = (argv: readonly string[]) => void
 
+export interface PipeOptions {
+  signal?: AbortSignal
+  /** Each stderr line of the sending side, as it comes (zfs send -v -P prints its progress there). */
+  onSendStderrLine?: (line: string) => void
+  onReceiveStderrLine?: (line: string) => void
+  /** How much of each side's stderr is kept (its tail) for results and errors. */
+  stderrLimit?: number
+  /** Time between SIGTERM and SIGKILL when cancelling. */
+  killGraceMs?: number
+}
+
+export interface PipeSide {
+  argv: readonly string[]
+  pid: number | undefined
+  /** null when killed by a signal. */
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  /** The last `stderrLimit` bytes of its stderr. */
+  stderr: string
+}
+
+export interface PipeResult {
+  send: PipeSide
+  receive: PipeSide
+  durationMs: number
+}
+
 export interface Runner {
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>
+  /**
+   * Runs `send | receive` with one OS pipe between the two children: the sender's stdout is the
+   * receiver's stdin and no byte passes through this process. Optional so read-only fakes need not
+   * implement it; the replication step refuses a runner without it.
+   */
+  pipe?(send: readonly string[], receive: readonly string[], options?: PipeOptions): Promise<PipeResult>
 }
 
 export class CommandError extends Error {
@@ -49,6 +82,17 @@ export class CommandError extends Error {
   }
 }
 
+/** A `send | receive` pipe that failed or was cancelled; argv shows both commands. */
+export class PipeError extends CommandError {
+  constructor(
+    readonly result: PipeResult,
+    cancelled: boolean,
+  ) {
+    const failed = [result.receive, result.send].find((s) => s.exitCode !== 0) ?? result.receive
+    super([...result.send.argv, '|', ...result.receive.argv], failed.exitCode, `${result.send.stderr}\n${result.receive.stderr}`.trim(), cancelled)
+  }
+}
+
 /** Quotes an argv for display only (history, UI); it is never executed as a string. */
 export function displayCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
@@ -60,6 +104,14 @@ export class ExecaRunner implements Runner {
   onCommand(listener: CommandListener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
+  }
+
+  pipe(send: readonly string[], receive: readonly string[], options: PipeOptions = {}): Promise<PipeResult> {
+    for (const l of this.listeners) {
+      l(send)
+      l(receive)
+    }
+    return runPipe(send, receive, options)
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -105,6 +157,81 @@ export class ExecaRunner implements Runner {
     if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result.exitCode, result.stderr, false, result.stdout)
     return result
   }
+}
+
+/**
+ * The pipe behind Runner.pipe. The receiver is started first with a stdin pipe (libuv makes it a
+ * socketpair); the sender gets the parent's end of it as its stdout, and the parent then closes its own
+ * copy, so the receiver sees EOF when the sender exits and the sender gets EPIPE when the receiver dies.
+ * Nothing here ever reads or writes the stream.
+ */
+export function runPipe(send: readonly string[], receive: readonly string[], o: PipeOptions = {}): Promise<PipeResult> {
+  const started = Date.now()
+  const limit = o.stderrLimit ?? 64 * 1024
+  const env = { ...process.env, LC_ALL: 'C' }
+  const [rFile, ...rArgs] = receive
+  const [sFile, ...sArgs] = send
+  if (!rFile || !sFile) throw new Error('empty command')
+  const recv = spawn(rFile, rArgs, { stdio: ['pipe', 'ignore', 'pipe'], env })
+  let sender: ChildProcess
+  try {
+    sender = spawn(sFile, sArgs, { stdio: ['ignore', recv.stdin!, 'pipe'], env })
+  } finally {
+    // Our copy of the pipe: kept open, a receiver that died would leave the sender blocked (zfs#12500).
+    recv.stdin!.destroy()
+  }
+  const sides = [watch(sender, send, limit, o.onSendStderrLine), watch(recv, receive, limit, o.onReceiveStderrLine)] as const
+  let cancelled = false
+  let killTimer: NodeJS.Timeout | undefined
+  const kill = (sig: NodeJS.Signals): void => {
+    for (const child of [recv, sender]) {
+      if (child.pid && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, sig)
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+  const cancel = (): void => {
+    cancelled = true
+    kill('SIGTERM')
+    killTimer = setTimeout(() => kill('SIGKILL'), o.killGraceMs ?? 5000)
+    killTimer.unref?.()
+  }
+  // If one side fails to start or dies of a signal, the other must not wait for a peer that never comes.
+  for (const s of sides) void s.done.then((side) => side.exitCode === null && side.signal === null && kill('SIGTERM'))
+  if (o.signal?.aborted) cancel()
+  o.signal?.addEventListener('abort', cancel, { once: true })
+  return Promise.all([sides[0].done, sides[1].done]).then(([sendSide, recvSide]) => {
+    clearTimeout(killTimer)
+    o.signal?.removeEventListener('abort', cancel)
+    const result: PipeResult = { send: sendSide, receive: recvSide, durationMs: Date.now() - started }
+    if (cancelled || sendSide.exitCode !== 0 || recvSide.exitCode !== 0) throw new PipeError(result, cancelled)
+    return result
+  })
+}
+
+/** Follows one child of a pipe: its stderr (lines, plus a bounded tail) and how it ended. */
+function watch(child: ChildProcess, argv: readonly string[], limit: number, onLine?: (line: string) => void): { done: Promise<PipeSide> } {
+  let tail = ''
+  let spawnError: Error | null = null
+  child.stderr!.setEncoding('utf8')
+  child.stderr!.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-limit)
+  })
+  if (onLine) lines(child.stderr!, onLine)
+  const done = new Promise<PipeSide>((resolve) => {
+    child.once('error', (err) => {
+      spawnError = err
+    })
+    child.once('close', (code, signal) => {
+      const stderr = spawnError ? `${spawnError.message}\n${tail}` : tail
+      resolve({ argv, pid: child.pid, exitCode: spawnError ? null : code, signal, stderr })
+    })
+  })
+  return { done }
 }
 
 /** Splits a stream into lines, treating \r as a line end too (pv and progress meters redraw with \r). */

@@ -3,7 +3,7 @@
 // stdout, each before its transfer starts; pv (with our --pv-options) writes one cumulative byte count per
 // line to stderr, and a fresh pv (starting from 0) runs for every segment. A first run sends two segments:
 // the oldest snapshot in full, then an incremental up to the newest.
-import { assertDatasetName } from './names'
+import { InvalidNameError, assertDatasetName } from './names'
 import type { Runner } from './runner'
 
 export type SyncoidCompress = 'none' | 'gzip' | 'pigz-fast' | 'pigz-slow' | 'zstd-fast' | 'zstd-slow' | 'lz4' | 'xz' | 'lzo'
@@ -14,8 +14,6 @@ export interface SyncoidOptions {
   /** `--sendoptions=w` (zfs send --raw): the target receives ciphertext and never needs the key. */
   raw?: boolean
   compress?: SyncoidCompress
-  /** Prune target snapshots that were pruned on the source (only happens when something is sent). */
-  deleteTargetSnapshots?: boolean
   /** Use only existing (sanoid) snapshots instead of creating syncoid_* ones. */
   noSyncSnap?: boolean
   /** Fail rather than roll the target back when it has diverged. */
@@ -27,13 +25,20 @@ export interface SyncoidOptions {
 /** pv prints a bare cumulative byte count every 0.5 s; `-f` because stderr is a pipe, not a tty. */
 export const PV_OPTIONS = '-f -n -b -i 0.5'
 
+/**
+ * The guide's command, without --delete-target-snapshots: syncoid joins those snapshot names unquoted into
+ * a shell string, so the app prunes by itself. A name with ':' is refused here: syncoid would read it as
+ * host:dataset and hand the rest to ssh.
+ */
 export function syncoidArgv(o: SyncoidOptions): string[] {
   assertDatasetName(o.source, 'source dataset')
   assertDatasetName(o.target, 'target dataset')
+  for (const [field, name] of [['source dataset', o.source], ['target dataset', o.target]] as const) {
+    if (name.includes(':')) throw new InvalidNameError(field, name, "must not contain ':' for syncoid (it reads host:dataset)")
+  }
   const argv = ['syncoid']
   if (o.raw ?? true) argv.push('--sendoptions=w')
   argv.push(`--compress=${o.compress ?? 'none'}`)
-  if (o.deleteTargetSnapshots ?? true) argv.push('--delete-target-snapshots')
   if (o.noSyncSnap ?? true) argv.push('--no-sync-snap')
   if (o.noRollback ?? true) argv.push('--no-rollback')
   const pv = o.pvOptions === undefined ? PV_OPTIONS : o.pvOptions
@@ -76,7 +81,7 @@ export function checkSyncoidVersion(stdout: string): SyncoidVersionCheck {
   const version = parseSyncoidVersion(stdout)
   if (version === null) return { version, ok: false, problem: 'could not read the syncoid version' }
   if (compareVersions(version, SYNCOID_MIN_VERSION) < 0) {
-    return { version, ok: false, problem: `syncoid ${version} is too old: ${SYNCOID_MIN_VERSION} or newer is needed for --delete-target-snapshots` }
+    return { version, ok: false, problem: `syncoid ${version} is too old: ${SYNCOID_MIN_VERSION} or newer is needed` }
   }
   return { version, ok: true }
 }

@@ -6,7 +6,8 @@ import type { Runner } from './runner'
 import { CommandError } from './runner'
 import { compareDecimal, dashToNull, parseColumns, parseTabular } from './tabular'
 
-export interface SnapshotInfo {
+/** A snapshot as the replication listing gives it: no `creation`, so zfs need not open each one. */
+export interface ListedSnapshot {
   /** Full name, `pool/ds@snap`. */
   name: string
   dataset: string
@@ -15,8 +16,20 @@ export interface SnapshotInfo {
   guid: string
   /** Decimal string; orders snapshots exactly (creation has one-second resolution). */
   createtxg: string
+}
+
+export interface SnapshotInfo extends ListedSnapshot {
   /** Seconds since the epoch. */
   creation: number
+}
+
+/** `pool/ds#mark`: keeps a snapshot's guid and txg after the snapshot is gone, as an incremental base. */
+export interface BookmarkInfo {
+  name: string
+  dataset: string
+  bookmark: string
+  guid: string
+  createtxg: string
 }
 
 const SNAPSHOT_COLUMNS = ['name', 'guid', 'createtxg', 'creation'] as const
@@ -49,6 +62,60 @@ export function parseSnapshotList(stdout: string): SnapshotInfo[] {
 
 export async function listSnapshots(runner: Runner, dataset: string): Promise<SnapshotInfo[]> {
   return parseSnapshotList((await runner.run(listSnapshotsArgv(dataset))).stdout)
+}
+
+/** What one listing says about a dataset: its snapshots and bookmarks (oldest first), or that it is missing. */
+export interface DatasetListing {
+  exists: boolean
+  snapshots: ListedSnapshot[]
+  bookmarks: BookmarkInfo[]
+}
+
+const REPLICATION_COLUMNS = ['name', 'guid', 'createtxg'] as const
+
+/**
+ * One `zfs list` for several datasets (a source and its target): only name, guid and createtxg, which
+ * OpenZFS >= 2.2 lists without opening each snapshot (openzfs/zfs#14110); `creation` would open them all.
+ */
+export function listReplicationArgv(datasets: readonly string[]): string[] {
+  if (datasets.length === 0) throw new Error('zfs list: no dataset given')
+  for (const d of datasets) assertDatasetName(d)
+  return ['zfs', 'list', '-Hp', '-t', 'snapshot,bookmark', '-o', REPLICATION_COLUMNS.join(','), '-d', '1', ...datasets]
+}
+
+/** `cannot open 'backup/x': dataset does not exist` lines of a listing of several datasets. */
+export function missingDatasets(stderr: string): string[] {
+  return [...stderr.matchAll(/^cannot open '([^']+)': dataset does not exist$/gm)].map((m) => m[1]!)
+}
+
+/** Parses listReplicationArgv's output into one DatasetListing per asked dataset. */
+export function parseReplicationListing(stdout: string, datasets: readonly string[], missing: readonly string[] = []): Map<string, DatasetListing> {
+  const out = new Map<string, DatasetListing>(datasets.map((d) => [d, { exists: !missing.includes(d), snapshots: [], bookmarks: [] }]))
+  for (const row of parseColumns(stdout, REPLICATION_COLUMNS, 'zfs list -t snapshot,bookmark')) {
+    const m = /^([^@#]+)([@#])([^@#]+)$/.exec(row.name)
+    if (!m) throw new Error(`zfs list -t snapshot,bookmark: "${row.name}" is neither a snapshot nor a bookmark`)
+    if (!/^\d+$/.test(row.guid) || !/^\d+$/.test(row.createtxg)) throw new Error(`zfs list: non-numeric guid/createtxg for ${row.name} (was -p missing?)`)
+    const listing = out.get(m[1]!)
+    if (!listing) throw new Error(`zfs list: ${row.name} belongs to none of ${datasets.join(', ')}`)
+    const base = { name: row.name, dataset: m[1]!, guid: row.guid, createtxg: row.createtxg }
+    if (m[2] === '@') listing.snapshots.push({ ...base, snapshot: m[3]! })
+    else listing.bookmarks.push({ ...base, bookmark: m[3]! })
+  }
+  for (const l of out.values()) {
+    l.snapshots.sort((a, b) => compareDecimal(a.createtxg, b.createtxg))
+    l.bookmarks.sort((a, b) => compareDecimal(a.createtxg, b.createtxg))
+  }
+  return out
+}
+
+/** Lists every dataset in one command; a dataset that does not exist is reported as such, not as an error. */
+export async function listForReplication(runner: Runner, datasets: readonly string[]): Promise<Map<string, DatasetListing>> {
+  const argv = listReplicationArgv(datasets)
+  const r = await runner.run(argv, { allowFailure: true })
+  const missing = missingDatasets(r.stderr)
+  const unexplained = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/dataset does not exist$/.test(l))
+  if (r.exitCode !== 0 && (missing.length === 0 || unexplained.length > 0)) throw new CommandError(argv, r.exitCode, r.stderr)
+  return parseReplicationListing(r.stdout, datasets, missing)
 }
 
 const FILESYSTEM_COLUMNS = ['name', 'encryption', 'encryptionroot'] as const
@@ -128,10 +195,15 @@ export interface DatasetProperties {
   raw: Record<string, PropertyValue>
 }
 
-export function getPropertiesArgv(dataset: string, properties: readonly string[] = DATASET_PROPERTIES): string[] {
-  assertDatasetName(dataset)
+export function getPropertiesArgv(dataset: string | readonly string[], properties: readonly string[] = DATASET_PROPERTIES): string[] {
+  const datasets = typeof dataset === 'string' ? [dataset] : dataset
+  if (datasets.length === 0) throw new Error('zfs get: no dataset given')
+  for (const d of datasets) {
+    if (d.includes('@')) assertSnapshotName(d)
+    else assertDatasetName(d)
+  }
   for (const p of properties) if (!/^[a-z][a-z0-9_:.-]*$/.test(p)) throw new Error(`property name ${JSON.stringify(p)} is not valid`)
-  return ['zfs', 'get', '-Hp', '-o', 'name,property,value,source', properties.join(','), dataset]
+  return ['zfs', 'get', '-Hp', '-o', 'name,property,value,source', properties.join(','), ...datasets]
 }
 
 /** Groups `zfs get -Hp -o name,property,value,source` rows by dataset. */
@@ -185,6 +257,20 @@ export async function getDatasetProperties(runner: Runner, dataset: string): Pro
   return parseDatasetProperties((await runner.run(getPropertiesArgv(dataset))).stdout, dataset)
 }
 
+/**
+ * One `zfs get` for several datasets (or snapshots). Those that do not exist are left out of the map
+ * instead of failing the command.
+ */
+export async function getManyProperties(runner: Runner, datasets: readonly string[], properties: readonly string[] = DATASET_PROPERTIES): Promise<Map<string, DatasetProperties>> {
+  const argv = getPropertiesArgv(datasets, properties)
+  const r = await runner.run(argv, { allowFailure: true })
+  const unexplained = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/dataset does not exist$/.test(l))
+  if (r.exitCode !== 0 && (missingDatasets(r.stderr).length === 0 || unexplained.length > 0)) throw new CommandError(argv, r.exitCode, r.stderr)
+  const out = new Map<string, DatasetProperties>()
+  for (const name of parsePropertyRows(r.stdout).keys()) out.set(name, parseDatasetProperties(r.stdout, name))
+  return out
+}
+
 export function datasetExistsArgv(dataset: string): string[] {
   assertDatasetName(dataset)
   return ['zfs', 'list', '-H', '-o', 'name', dataset]
@@ -207,6 +293,33 @@ export async function datasetExists(runner: Runner, dataset: string): Promise<bo
 export function destroySnapshotArgv(snapshot: string): string[] {
   assertSnapshotName(snapshot)
   return ['zfs', 'destroy', snapshot]
+}
+
+/** The longest single argument Linux accepts is 128 KiB (MAX_ARG_STRLEN); stay well below it. */
+const MAX_DESTROY_ARG = 64 * 1024
+
+/**
+ * `zfs destroy DS@a,b,c`: several snapshots of one dataset in one command (one txg sync instead of one
+ * each), split into as few commands as the argument length allows. Ranges (`a%b`) are refused.
+ */
+export function destroySnapshotsArgv(dataset: string, snapshots: readonly string[]): string[][] {
+  assertDatasetName(dataset)
+  const batches: string[][] = []
+  let batch: string[] = []
+  let length = dataset.length + 1
+  for (const snap of snapshots) {
+    // A valid name holds neither ',' nor '%', so no name can widen the list or make it a range.
+    assertSnapshotName(`${dataset}@${snap}`)
+    if (batch.length > 0 && length + snap.length + 1 > MAX_DESTROY_ARG) {
+      batches.push(batch)
+      batch = []
+      length = dataset.length + 1
+    }
+    batch.push(snap)
+    length += snap.length + 1
+  }
+  if (batch.length) batches.push(batch)
+  return batches.map((b) => ['zfs', 'destroy', `${dataset}@${b.join(',')}`])
 }
 
 /** zfs load-key's answer to a wrong passphrase. */

@@ -1,5 +1,6 @@
 // `zpool`: import listing, import/export, properties, and status (OpenZFS 2.3 JSON for numbers, text for
 // the error list). Pool and vdev GUIDs stay decimal strings (they are 64-bit; see tabular.ts).
+import { readFileSync } from 'node:fs'
 import { assertPoolName } from './names'
 import { CommandError, type Runner } from './runner'
 import { dashToNull, isUint64, parseColumns } from './tabular'
@@ -381,6 +382,23 @@ export function parseZfsVersion(stdout: string): ZfsVersion {
   const user = /^zfs-(\d+\.\d+\.\d+)/m.exec(stdout)
   const kmod = /^zfs-kmod-(\d+\.\d+\.\d+)/m.exec(stdout)
   return { userland: user ? user[1]! : null, kernel: kmod ? kmod[1]! : null, raw: stdout.trim() }
+}
+
+/** `/sys/module/zfs/version` holds the loaded module's version (e.g. `2.3.2-2~bpo12+2`): no process needed. */
+export const KERNEL_MODULE_VERSION_PATH = '/sys/module/zfs/version'
+
+export function parseKernelModuleVersion(text: string): string | null {
+  const m = /^(\d+\.\d+\.\d+)/.exec(text.trim())
+  return m ? m[1]! : null
+}
+
+/** The loaded ZFS kernel module's version, or null when the module is not loaded. */
+export function kernelModuleVersion(path = KERNEL_MODULE_VERSION_PATH): string | null {
+  try {
+    return parseKernelModuleVersion(readFileSync(path, 'utf8'))
+  } catch {
+    return null
+  }
 }
 
 /** The version that sends: the loaded kernel module's (tools only when no module is loaded). */

@@ -13,9 +13,10 @@ import { sh } from './guest/sh'
 
 const tmp = mkdtempSync('/tmp/errors-')
 chmodSync(tmp, 0o755)
-const lockPath = join(tmp, 'run.lock')
+// The run lock wants a root-only directory; tmp is 0755 so the non-root CLI tests can read the config.
+const lockPath = join(mkdtempSync('/tmp/errors-lock-'), 'run.lock')
 
-const sends = (commands: string[][]): boolean => commands.some((a) => a[0] === 'syncoid' && !a.includes('--version'))
+const sends = (commands: string[][]): boolean => commands.some((a) => (a[0] === 'syncoid' && !a.includes('--version')) || (a.includes('zfs') && a.includes('send') && !a.includes('-n')))
 
 async function run(config: Config, extra: { dryRun?: boolean } = {}) {
   const events: RunEvent[] = []
@@ -61,10 +62,11 @@ describe('first backup, and the no-op after it', () => {
     const spaced = configFor({ pool: 'errlap', dataset: 'errlap/home/my docs', mountpoint: '/srv/errlap-docs' }, [{ name: 'Elements', drive, target: 'bkerr/my docs' }], { afterBackup: { export: true, powerOff: false } })
     const r = await run(spaced)
     expect(r.error).toBeUndefined()
-    expect(r.commands).toContainEqual(expect.arrayContaining(['syncoid', 'errlap/home/my docs', 'bkerr/my docs']))
+    expect(r.commands).toContainEqual(expect.arrayContaining(['zfs', 'send', 'errlap/home/my docs@autosnap_2026-01-01_00:00:00_hourly']))
+    expect(r.commands).toContainEqual(expect.arrayContaining(['zfs', 'receive', '-s', '-u', 'bkerr/my docs']))
   })
 
-  it('a second run with nothing new sends nothing and succeeds without running syncoid', async () => {
+  it('a second run with nothing new sends nothing and succeeds', async () => {
     expect((await run({ ...config, afterBackup: { export: true, powerOff: false } })).outcome).toBe('succeeded')
     const again = await run({ ...config, afterBackup: { export: true, powerOff: false } })
     expect(again.outcome).toBe('succeeded')
@@ -74,13 +76,14 @@ describe('first backup, and the no-op after it', () => {
 })
 
 describe('the CLI', () => {
-  it('--dry-run shows the syncoid command it would run and changes nothing', async () => {
+  it('--dry-run shows the transfer it would run and changes nothing', async () => {
     writeRandom(src, 'b.bin', 2)
     const newest = await snap(src)
     const before = (await sh(['zpool', 'import', '-d', '/dev/disk/by-id'])).stdout
     const r = await cli(['backup', '--dry-run', '--config', configPath, '--history', historyPath])
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(r.stdout).toContain('$ syncoid --sendoptions=w --compress=none --delete-target-snapshots --no-sync-snap --no-rollback')
+    expect(r.stdout).toMatch(/\$ (setpriv --pdeathsig KILL -- )?zfs send -w -v -P -I errlap\/home@/)
+    expect(r.stdout).toMatch(/\$ (setpriv --pdeathsig KILL -- )?zfs receive -s -u bkerr\/errlap/)
     expect(r.stdout).toContain('$ udisksctl power-off -b')
     expect(await importedPools()).not.toContain('bkerr')
     expect(existsSync(drive.usb.byId)).toBe(true)
@@ -158,7 +161,8 @@ describe('errors users meet', () => {
     await unplug(namesake.usb)
   })
 
-  it('syncoid missing: says what to install; pv missing: warns and still backs up', async () => {
+  it('engine "syncoid": syncoid missing says what to install; pv missing warns and still backs up', async () => {
+    const withSyncoid = { ...config, replication: { ...config.replication, engine: 'syncoid' as const } }
     const bin = mkdtempSync('/tmp/bin-')
     const oldPath = process.env.PATH
     try {
@@ -167,13 +171,13 @@ describe('errors users meet', () => {
         for (const name of readdirSync(dir)) if (name !== 'pv' && name !== 'syncoid' && !existsSync(join(bin, name))) symlinkSync(join(dir, name), join(bin, name))
       }
       process.env.PATH = bin
-      const r = await run(config)
+      const r = await run(withSyncoid)
       expect(r.error).toMatchObject({ code: 'tool-missing', message: expect.stringMatching(/syncoid/) })
       expect(r.commands).toEqual([])  // not even an import
       symlinkSync('/usr/sbin/syncoid', join(bin, 'syncoid'))
       writeRandom(src, 'c.bin', 1)
       await snap(src)
-      const nopv = await run({ ...config, afterBackup: { export: true, powerOff: false } })
+      const nopv = await run({ ...withSyncoid, afterBackup: { export: true, powerOff: false } })
       expect(nopv.events).toContainEqual(expect.objectContaining({ type: 'warning', code: 'pv-missing' }))
       expect(nopv.error).toBeUndefined()
       expect(nopv.outcome).toBe('succeeded')

@@ -40,7 +40,7 @@ describe('config schema', () => {
       version: 1,
       sources: [{ dataset: 'rpool/nixos/home', allowUnencrypted: false }],
       drives: [drive],
-      replication: { raw: true, compress: 'none', deleteTargetSnapshots: true, noSyncSnap: true, noRollback: true },
+      replication: { engine: 'native', raw: true, compress: 'none', deleteTargetSnapshots: true, noSyncSnap: true, noRollback: true },
       afterBackup: { export: true, powerOff: true },
       staleAfterDays: 7,
       scrubEveryDays: 30,

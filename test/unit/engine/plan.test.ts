@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { divergedSnapshots, newestCommon, prunedOnSource } from '../../../main/engine/plan'
-import type { SnapshotInfo } from '../../../main/system/zfs'
+import type { DatasetProperties, SnapshotInfo } from '../../../main/system/zfs'
 
 let txg = 100
 const snap = (ds: string, name: string, guid: string): SnapshotInfo => ({ name: `${ds}@${name}`, dataset: ds, snapshot: name, guid, createtxg: String(txg++), creation: txg })
@@ -34,5 +34,46 @@ describe('what a backup keeps and removes on the drive', () => {
     const impostor = ['c', '5'] as [string, string]
     expect(newestCommon(src([a, impostor]), dst([a, c]))?.snapshot).toBe('a')
     expect(divergedSnapshots(src([a, impostor]), dst([a, c])).map((s) => s.snapshot)).toEqual(['c'])
+  })
+})
+
+describe('the native plan, as syncoid --no-sync-snap --no-rollback would send it', () => {
+  const listed = (ds: string, names: [string, string][]) => names.map(([n, g], i) => ({ name: `${ds}@${n}`, dataset: ds, snapshot: n, guid: g, createtxg: String(10 + i) }))
+  const props = (over: Record<string, unknown> = {}): DatasetProperties => ({ name: 'x', encryption: 'aes-256-gcm', encrypted: true, keystatus: 'unavailable', keylocation: 'prompt', encryptionroot: 'x', readonly: true, snapdir: 'hidden', mountpoint: 'none', canmount: 'on', mounted: false, receiveResumeToken: null, raw: {}, ...over })
+  const sides = (src: [string, string][], tgt: [string, string][] | null, tgtProps = props()) => ({
+    listings: new Map([
+      ['rpool/home', { exists: true, snapshots: listed('rpool/home', src), bookmarks: [] }],
+      ['backup/home', { exists: tgt !== null, snapshots: tgt ? listed('backup/home', tgt) : [], bookmarks: [] }],
+    ]),
+    props: new Map([['rpool/home', props({ keystatus: 'available' })], ...(tgt ? [['backup/home', tgtProps] as const] : [])]),
+  })
+  const a = ['a', '18446744073709551001'] as [string, string]
+  const b = ['b', '18446744073709551002'] as [string, string]
+  const c = ['c', '18446744073709551003'] as [string, string]
+
+  it('first copy: the oldest in full, then -I to the newest', async () => {
+    const { resolvePlan } = await import('../../../main/engine/plan')
+    const p = resolvePlan('rpool/home', 'backup/home', sides([a, b, c], null))
+    expect(p.transfers.map((t) => [t.base, t.to])).toEqual([
+      [{ kind: 'full' }, 'rpool/home@a'],
+      [{ kind: 'incremental', from: 'rpool/home@a', intermediates: true }, 'rpool/home@c'],
+    ])
+    expect(resolvePlan('rpool/home', 'backup/home', sides([a], null)).transfers).toHaveLength(1)
+  })
+
+  it('later: one -I from the newest common snapshot; nothing when up to date', async () => {
+    const { resolvePlan, targetAfter } = await import('../../../main/engine/plan')
+    const p = resolvePlan('rpool/home', 'backup/home', sides([a, b, c], [a]))
+    expect(p.transfers.map((t) => [t.base, t.to])).toEqual([[{ kind: 'incremental', from: 'rpool/home@a', intermediates: true }, 'rpool/home@c']])
+    expect(targetAfter(p).map((s) => [s.name, s.guid])).toEqual([['backup/home@a', a[1]], ['backup/home@b', b[1]], ['backup/home@c', c[1]]])
+    expect(resolvePlan('rpool/home', 'backup/home', sides([a, b], [a, b])).transfers).toEqual([])
+  })
+
+  it('refuses a diverged target, a drive open for restore, and a target with nothing in common', async () => {
+    const { resolvePlan } = await import('../../../main/engine/plan')
+    expect(() => resolvePlan('rpool/home', 'backup/home', sides([a, b], [a, ['x', '7']]))).toThrow(expect.objectContaining({ code: 'target-diverged' }))
+    expect(() => resolvePlan('rpool/home', 'backup/home', sides([a, b], [a], props({ keystatus: 'available' })))).toThrow(expect.objectContaining({ code: 'drive-open-for-restore' }))
+    expect(() => resolvePlan('rpool/home', 'backup/home', sides([b, c], [a]))).toThrow(expect.objectContaining({ code: 'no-common-snapshot' }))
+    expect(() => resolvePlan('rpool/home', 'backup/home', sides([a], [a], props({ encryption: 'off', encrypted: false, keystatus: null as never })))).toThrow(expect.objectContaining({ code: 'target-unencrypted' }))
   })
 })

@@ -53,3 +53,29 @@ describe('replication progress', () => {
     m.stop()
   })
 })
+
+describe('native progress: each send announces its own size', () => {
+  it('takes a later transfer\'s dry-run estimate until its own header replaces it, and ends at 100 %', () => {
+    vi.useFakeTimers()
+    let t = 0
+    const seen: Progress[] = []
+    const m = new ProgressMeter([0, 0], (p) => seen.push(p), () => t, 5_000, { totalUnknown: true })
+    expect(seen[0]).toMatchObject({ bytes: 0, totalBytes: null })
+    m.setEstimate(60_000_000)
+    m.setEstimateAt(1, 30_000_000, true)
+    expect(seen.at(-1)).toMatchObject({ bytes: 0, totalBytes: 90_000_000 })
+    m.update(59_000_000)
+    m.finishSegment()
+    expect(seen.at(-1)).toMatchObject({ bytes: 60_000_000, totalBytes: 90_000_000 })
+    m.setEstimate(31_000_000)
+    m.setEstimateAt(1, 1, true) // a late dry run does not overwrite the real header
+    t += 300
+    m.update(31_000_000)
+    m.finishSegment()
+    expect(seen.at(-1)).toMatchObject({ bytes: 91_000_000, totalBytes: 91_000_000 })
+    const bytes = seen.map((p) => p.bytes)
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b))
+    expect(seen.every((p) => p.totalBytes === null || p.bytes <= p.totalBytes)).toBe(true)
+    m.stop()
+  })
+})

@@ -14,17 +14,21 @@ const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim(
 const MiB = 1024 * 1024
 
 describe('syncoid argv', () => {
-  it("is the guide's command by default, plus machine-readable pv output", () => {
+  it("is the guide's command by default (its pruning is the app's own), plus machine-readable pv output", () => {
     expect(syncoidArgv({ source: 'rpool/nixos/home', target: 'backup/eds' })).toEqual([
-      'syncoid', '--sendoptions=w', '--compress=none', '--delete-target-snapshots', '--no-sync-snap', '--no-rollback',
+      'syncoid', '--sendoptions=w', '--compress=none', '--no-sync-snap', '--no-rollback',
       '--pv-options=-f -n -b -i 0.5', 'rpool/nixos/home', 'backup/eds',
     ])
   })
   it('switches each option', () => {
-    expect(syncoidArgv({ source: 'a/b', target: 'c/d', raw: false, compress: 'lz4', deleteTargetSnapshots: false, noSyncSnap: false, noRollback: false, pvOptions: null })).toEqual(['syncoid', '--compress=lz4', 'a/b', 'c/d'])
+    expect(syncoidArgv({ source: 'a/b', target: 'c/d', raw: false, compress: 'lz4', noSyncSnap: false, noRollback: false, pvOptions: null })).toEqual(['syncoid', '--compress=lz4', 'a/b', 'c/d'])
   })
   it('refuses names that could be read as options', () => {
     expect(() => syncoidArgv({ source: '--recursive', target: 'c/d' })).toThrow(/source dataset/)
+  })
+  it("refuses a ':' anywhere, which syncoid would read as host:dataset and hand to ssh", () => {
+    expect(() => syncoidArgv({ source: 'rpool/home', target: 'evil -oProxyCommand:backup/home' })).toThrow(/target dataset.*':'/)
+    expect(() => syncoidArgv({ source: 'r:pool/home', target: 'backup/home' })).toThrow(/source dataset/)
   })
 })
 

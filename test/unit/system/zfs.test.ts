@@ -141,3 +141,54 @@ describe('argv builders', () => {
     expect(parseDiff('R\t/a/old\\040name\t/a/new\n')).toEqual([{ change: 'R', path: '/a/old name', newPath: '/a/new' }])
   })
 })
+
+describe('one listing for both sides (native replication)', () => {
+  it('lists snapshots and bookmarks of source and target in one command, without creation', async () => {
+    const { listForReplication, listReplicationArgv } = await import('../../../main/system/zfs')
+    expect(listReplicationArgv(['rpool/home', 'backup/home'])).toEqual(['zfs', 'list', '-Hp', '-t', 'snapshot,bookmark', '-o', 'name,guid,createtxg', '-d', '1', 'rpool/home', 'backup/home'])
+    const both = await listForReplication(fakeRunner(() => ({ stdout: fixture('native/zfs-list-both.txt') })), ['ntank/home', 'nback/home'])
+    expect(both.get('ntank/home')!.snapshots.map((s) => s.guid)).toEqual(['9216389882287487442', '3389885990636058920', '11788318857452979655'])
+    expect(both.get('nback/home')!.snapshots.map((s) => s.guid)).toEqual(both.get('ntank/home')!.snapshots.map((s) => s.guid))
+    expect(both.get('nback/home')!.snapshots[0]).toEqual({ name: 'nback/home@autosnap_2026-12-01_10:00:00_hourly', dataset: 'nback/home', snapshot: 'autosnap_2026-12-01_10:00:00_hourly', guid: '9216389882287487442', createtxg: '19' })
+  })
+
+  it('a target that does not exist yet is reported as missing, not as a failure', async () => {
+    const { listForReplication } = await import('../../../main/system/zfs')
+    const runner = fakeRunner(() => ({ exitCode: 1, stdout: fixture('native/zfs-list-both-target-missing.txt'), stderr: fixture('native/zfs-list-both-target-missing.stderr.txt') }))
+    const both = await listForReplication(runner, ['ntank/home', 'nback/home'])
+    expect(both.get('nback/home')).toEqual({ exists: false, snapshots: [], bookmarks: [] })
+    expect(both.get('ntank/home')!.snapshots).toHaveLength(3)
+    await expect(listForReplication(fakeRunner(() => ({ exitCode: 1, stderr: 'cannot iterate filesystems: I/O error\n' })), ['a/b'])).rejects.toThrow(/I\/O error/)
+  })
+
+  it('keeps bookmarks apart from snapshots, with the guid of the snapshot they were made from', async () => {
+    const { parseReplicationListing } = await import('../../../main/system/zfs')
+    const l = parseReplicationListing(fixture('native/zfs-list-source-bookmark.txt'), ['ntank/home']).get('ntank/home')!
+    expect(l.snapshots.map((s) => s.snapshot)).toEqual(['autosnap_2026-12-01_10:00:00_hourly', 'autosnap_2026-12-01_11:00:00_hourly', 'autosnap_2026-12-01_13:00:00_hourly'])
+    expect(l.bookmarks).toEqual([{ name: 'ntank/home#zdb-test', dataset: 'ntank/home', bookmark: 'zdb-test', guid: '11788318857452979655', createtxg: '17' }])
+  })
+
+  it('one zfs get for source, target and the target\'s newest snapshot; a missing one is left out', async () => {
+    const { getManyProperties } = await import('../../../main/system/zfs')
+    const v = await getManyProperties(fakeRunner(() => ({ stdout: fixture('native/zfs-get-verify.txt') })), ['nback/home', 'nback/home@autosnap_2026-12-01_12:00:00_hourly'], ['encryption', 'keystatus', 'guid'])
+    expect(v.get('nback/home')).toMatchObject({ encryption: 'aes-256-gcm', keystatus: 'unavailable' })
+    expect(v.get('nback/home@autosnap_2026-12-01_12:00:00_hourly')!.raw.guid!.value).toBe('11788318857452979655')
+    const m = await getManyProperties(fakeRunner(() => ({ exitCode: 1, stdout: fixture('native/zfs-get-both-target-missing.txt'), stderr: fixture('native/zfs-get-both-target-missing.stderr.txt') })), ['ntank/home', 'nback/home'])
+    expect([...m.keys()]).toEqual(['ntank/home'])
+    expect(m.get('ntank/home')!.receiveResumeToken).toBeNull()
+  })
+})
+
+describe('batched destroy', () => {
+  it('destroys many snapshots of one dataset in one command, split only below the argument limit', async () => {
+    const { destroySnapshotsArgv } = await import('../../../main/system/zfs')
+    expect(destroySnapshotsArgv('backup/home', ['a', 'b', 'c'])).toEqual([['zfs', 'destroy', 'backup/home@a,b,c']])
+    const many = Array.from({ length: 3000 }, (_, i) => `autosnap_2026-01-01_00:00:${String(i).padStart(4, '0')}_hourly`)
+    const batches = destroySnapshotsArgv('backup/home', many)
+    expect(batches.length).toBeGreaterThan(1)
+    expect(batches.every((b) => b[2]!.length < 128 * 1024)).toBe(true)
+    expect(batches.flatMap((b) => b[2]!.slice('backup/home@'.length).split(','))).toEqual(many)
+    expect(() => destroySnapshotsArgv('backup/home', ['a%b'])).toThrow()
+    expect(() => destroySnapshotsArgv('backup/home', ['x,y'])).toThrow()
+  })
+})

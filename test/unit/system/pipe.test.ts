@@ -1,0 +1,89 @@
+// The send | receive pipe with real programs (no ZFS here: the VM tests run it with zfs itself).
+import { describe, expect, it } from 'vitest'
+import { PipeError, runPipe } from '../../../main/system/runner'
+
+const alive = (pid: number | undefined): boolean => {
+  try {
+    process.kill(pid!, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('one OS pipe from one child to the other', () => {
+  it('hands every byte across without this process reading any, and the receiver sees EOF', async () => {
+    const r = await runPipe(['head', '-c', '50000000', '/dev/zero'], ['sh', '-c', 'wc -c >&2'], {})
+    expect(r.send.exitCode).toBe(0)
+    expect(r.receive.exitCode).toBe(0)
+    expect(r.receive.stderr.trim()).toBe('50000000')
+  })
+
+  it('streams the sender\'s stderr line by line and keeps only a bounded tail', async () => {
+    const got: string[] = []
+    const r = await runPipe(['sh', '-c', 'for i in $(seq 1 2000); do echo "line $i" >&2; done; echo data'], ['cat'], { onSendStderrLine: (l) => got.push(l), stderrLimit: 100 })
+    expect(got).toHaveLength(2000)
+    expect(got.at(-1)).toBe('line 2000')
+    expect(r.send.stderr.length).toBeLessThanOrEqual(100)
+    expect(r.send.stderr).toMatch(/line 2000\n$/)
+  })
+
+  it('a receiver that fails stops the sender (EPIPE) and both stderrs reach the error', async () => {
+    const err = await runPipe(['sh', '-c', 'echo sending >&2; exec head -c 2000000000 /dev/zero'], ['sh', '-c', 'head -c 10 >/dev/null; echo "cannot receive: nope" >&2; exit 1']).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PipeError)
+    const e = err as PipeError
+    expect(e.result.receive.exitCode).toBe(1)
+    expect(e.result.send.exitCode === 0).toBe(false)
+    expect(e.message).toMatch(/cannot receive: nope/)
+    expect(e.cancelled).toBe(false)
+  })
+
+  it('a sender that cannot start fails the pipe without leaving the receiver waiting', async () => {
+    const err = (await runPipe(['/nonexistent/zfs'], ['sleep', '30']).catch((e: unknown) => e)) as PipeError
+    expect(err).toBeInstanceOf(PipeError)
+    expect(err.result.send.exitCode).toBeNull()
+    expect(alive(err.result.receive.pid)).toBe(false)
+  })
+
+  it('cancel kills both children by pid, even one that ignores SIGTERM', async () => {
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 200)
+    const err = (await runPipe(['sh', '-c', 'trap "" TERM; while :; do :; done'], ['sleep', '30'], { signal: ac.signal, killGraceMs: 300 }).catch((e: unknown) => e)) as PipeError
+    expect(err).toBeInstanceOf(PipeError)
+    expect(err.cancelled).toBe(true)
+    expect(alive(err.result.send.pid)).toBe(false)
+    expect(alive(err.result.receive.pid)).toBe(false)
+  })
+})
+
+describe('a transfer dies with the process that started it', () => {
+  it('setpriv --pdeathsig KILL: both children are gone once their parent is SIGKILLed', async () => {
+    const { execa } = await import('execa')
+    const { dieWithParentArgv } = await import('../../../main/system/setpriv')
+    const pidFile = `/tmp/zdb-pdeathsig-${process.pid}`
+    // A parent that starts the pipe the way the runner does, reports the pids, then waits to be killed.
+    const script = `
+      const { spawn } = require('node:child_process')
+      const a = ${JSON.stringify(dieWithParentArgv(['sleep', '60']))}
+      const b = ${JSON.stringify(dieWithParentArgv(['sleep', '61']))}
+      const recv = spawn(b[0], b.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] })
+      const send = spawn(a[0], a.slice(1), { stdio: ['ignore', recv.stdin, 'ignore'] })
+      recv.stdin.destroy()
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, send.pid + ' ' + recv.pid)
+      setInterval(() => {}, 1000)`
+    const parent = execa(process.execPath, ['-e', script], { reject: false })
+    const { existsSync, readFileSync, rmSync } = await import('node:fs')
+    while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20))
+    const pids = readFileSync(pidFile, 'utf8').split(' ').map(Number)
+    rmSync(pidFile)
+    // setpriv has set the signal once it has exec'd its command.
+    const comm = (pid: number): string => (existsSync(`/proc/${pid}/comm`) ? readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : '')
+    while (!pids.every((p) => comm(p) === 'sleep')) await new Promise((r) => setTimeout(r, 20))
+    expect(pids.every(alive)).toBe(true)
+    parent.kill('SIGKILL')
+    await parent
+    const deadline = Date.now() + 5000
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(pids.some(alive)).toBe(false)
+  })
+})
