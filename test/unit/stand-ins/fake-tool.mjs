@@ -60,10 +60,14 @@ if (tool === 'zpool') {
 } else if (tool === 'zfs') {
   const sub = args[0]
   if (sub === 'version') out('zfs-2.3.3-1\nzfs-kmod-2.3.3-1\n')
-  else if (sub === 'list' && args.includes('snapshot')) {
+  else if (sub === 'list' && args.some((a) => a.startsWith('snapshot'))) {
     const d = dataset(last)
     if (!d) fail(`cannot open '${last}': dataset does not exist`)
-    for (const [snap, guid, txg, creation] of d.ds.snapshots) out(`${last}@${snap}\t${guid}\t${txg}\t${creation}\n`)
+    const cols = args[args.indexOf('-o') + 1].split(',')
+    for (const [snap, guid, txg, creation] of d.ds.snapshots) {
+      const v = { name: `${last}@${snap}`, guid, createtxg: txg, creation }
+      out(cols.map((c) => v[c] ?? '-').join('\t') + '\n')
+    }
   } else if (sub === 'list') {
     if (!dataset(last)) fail(`cannot open '${last}': dataset does not exist`)
     out(last + '\n')
