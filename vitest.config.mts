@@ -9,7 +9,8 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: 'unit', environment: 'node', include: ['test/unit/**/*.test.ts'] },
+        // ZDB_CHECK_JSON: every --json line the CLI prints is validated against its published schema.
+        test: { name: 'unit', environment: 'node', include: ['test/unit/**/*.test.ts'], env: { ZDB_CHECK_JSON: '1' } },
       },
       {
         plugins: [react()],
@@ -45,6 +46,7 @@ export default defineConfig({
         test: {
           name: 'vm',
           environment: 'node',
+          env: { ZDB_CHECK_JSON: '1' },
           include: ['test/vm/**/*.vm.test.ts'],
           // One VM, real pools and drives: files run one at a time, and commands are slow under emulation.
           fileParallelism: false,

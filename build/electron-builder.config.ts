@@ -86,6 +86,20 @@ function stage(projectDir: string): { dir: string; scripts: Record<LinuxFormat, 
   return { dir, scripts }
 }
 
+/** A module and every module it needs at run time (its dependencies, and optional ones that are installed). */
+export function withDependencies(projectDir: string, name: string, seen = new Set<string>()): string[] {
+  if (seen.has(name)) return [...seen]
+  let pkg: { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+  try {
+    pkg = JSON.parse(readFileSync(join(projectDir, 'node_modules', name, 'package.json'), 'utf8'))
+  } catch {
+    return [...seen]
+  }
+  seen.add(name)
+  for (const d of [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]) withDependencies(projectDir, d, seen)
+  return [...seen]
+}
+
 /** Files the packages own outside the app folder, as fpm `source=destination` arguments. */
 function packageFiles(projectDir: string, dir: string): string[] {
   return [
@@ -97,6 +111,8 @@ function packageFiles(projectDir: string, dir: string): string[] {
     `${join(dir, `${POLICY_ID}.policy`)}=/usr/share/polkit-1/actions/${POLICY_ID}.policy`,
     // electron-builder installs the PNG sizes from build/icons; the scalable one is added here.
     `${join(projectDir, 'build/icons/scalable.svg')}=/usr/share/icons/hicolor/scalable/apps/${GUI_EXECUTABLE}.svg`,
+    // Generated from the CLI's verb tables (npm run generate).
+    `${join(projectDir, 'build/linux/zfs-drive-backup.1')}=/usr/share/man/man1/zfs-drive-backup.1`,
   ]
 }
 
@@ -117,8 +133,9 @@ export function config(projectDir: string = fileURLToPath(new URL('..', import.m
     directories: { output: 'dist', buildResources: 'build' },
     files: ['out/**', 'assets/**', 'package.json'],
     // The CLI and the helper run on Node outside Electron's archive support (and the notification daemon
-    // reads the icon): they and the one module they load stay real files.
-    asarUnpack: ['out/main/**', 'node_modules/zod/**', 'assets/icon.png'],
+    // reads the icon): they and the modules they load stay real files (dbus-next: the backup-on-plug
+    // service tells the user's desktop how its run ended).
+    asarUnpack: ['out/main/**', ...['zod', 'dbus-next'].flatMap((m) => withDependencies(projectDir, m)).map((m) => `node_modules/${m}/**`), 'assets/icon.png'],
     npmRebuild: false,
     linux: {
       target: [...FORMATS],

@@ -22,7 +22,8 @@ export const LAYERS = [
   { name: 'services', files: ['main/services/'], may: ['system', 'config', 'shared'] },
   // The helper's job line is the wire format between the app (which builds it) and the helper.
   { name: 'helper-job', files: ['main/helper/job'], may: ['system', 'shared'] },
-  { name: 'cli', files: ['main/cli/', 'main/cli'], may: ['engine', ...core] },
+  // The CLI's headless service tells the user's desktop (services/notifications) how its run ended.
+  { name: 'cli', files: ['main/cli/', 'main/cli'], may: ['engine', 'services', ...core] },
   { name: 'helper', files: ['main/helper/', 'main/helper'], may: ['engine', 'helper-job', ...core] },
   { name: 'app', files: ['main/app/'], may: ['engine', 'services', 'helper-job', 'contract', ...core] },
   { name: 'electron-main', files: ['main/index'], may: ['app', 'helper', 'helper-job', 'engine', 'services', 'contract', ...core] },

@@ -4,6 +4,7 @@
 import { ExecaRunner } from './system/runner'
 import { helperMain } from './helper/main'
 import { HELPER_EXIT } from './helper/job'
+import { sleepHolder } from './engine/sleep'
 
 // pkexec starts us with a minimal environment; the tools are looked up on a fixed PATH that also covers
 // NixOS (/run/current-system/sw/bin), never on one the caller chose.
@@ -26,7 +27,7 @@ helperMain(
       for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, cancel)
     },
   },
-  { runner: new ExecaRunner() },
+  { runner: new ExecaRunner(), holdSleep: sleepHolder() },
 ).then(
   (code) => {
     process.stdin.destroy()

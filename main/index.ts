@@ -14,11 +14,18 @@ import { launchAction, unpackedPath } from './app/launch'
 import { helperCommand, installedHelper, PkexecLauncher } from './app/privileged'
 import { TrayController } from './app/tray'
 import { denyPermissions, lockDown, pageUrl, windowOptions } from './app/window'
+import { fileAutostart, HIDDEN_FLAG } from './app/autostart'
+import { desktopHandlers } from './app/desktop'
+import { noTrayHint, openWindowAtStart } from './app/first-launch'
+import { hasTrayHost } from './services/tray-host'
+import { feedPath, followFeed } from './services/headless-feed'
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let win: BrowserWindow | null = null
+  let trayHost = true
+  let toldHowToReturn = false
   const assets = join(__dirname, '../../assets')
   const page = pageUrl({ packaged: app.isPackaged, env: process.env, indexHtml: join(__dirname, '../renderer/index.html') })
 
@@ -26,7 +33,14 @@ if (!app.requestSingleInstanceLock()) {
     if (!win) {
       win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.js')))
       lockDown(win.webContents)
-      win.on('closed', () => (win = null))
+      win.on('closed', () => {
+        win = null
+        // No tray icon to click: say once how to get the window back.
+        if (!trayHost && !toldHowToReturn) {
+          toldHowToReturn = true
+          void dialog.showMessageBox({ type: 'info', title: 'ZFS Drive Backup', message: 'The window is closed; the app is not.', detail: noTrayHint() })
+        }
+      })
       void win.loadURL(page)
       win.once('ready-to-show', () => win?.show())
     } else {
@@ -53,6 +67,7 @@ if (!app.requestSingleInstanceLock()) {
       startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
       notifier,
       openWindow,
+      followHeadless: (onEvent) => followFeed(feedPath(process.getuid?.() ?? 0), onEvent),
       chooseFolder: async () => {
         const r = await dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] })
         return r.canceled ? null : (r.filePaths[0] ?? null)
@@ -73,7 +88,10 @@ if (!app.requestSingleInstanceLock()) {
       },
     })
 
-    registerIpc(ipcMain, coordinator, senderIs(() => win?.webContents.id, () => page))
+    trayHost = await hasTrayHost()
+    // From source the app is electron plus this folder; packaged, the executable alone.
+    const autostart = fileAutostart(app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()])
+    registerIpc(ipcMain, { ...coordinator, ...desktopHandlers({ autostart, trayHost: () => trayHost }) }, senderIs(() => win?.webContents.id, () => page))
     // Both streams are rate-limited by the coordinator (progress ≤ 10/s).
     coordinator.onChange((state) => {
       win?.webContents.send('state:changed', state)
@@ -91,5 +109,6 @@ if (!app.requestSingleInstanceLock()) {
       else openWindow()
     }
     if (launchAction(process.argv)) onLaunch(process.argv)
+    else if (openWindowAtStart({ firstStart: !coordinator.state().configured, trayHost, hidden: process.argv.includes(HIDDEN_FLAG) })) openWindow()
   })
 }

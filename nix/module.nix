@@ -38,8 +38,26 @@ in
       description = "sanoid/syncoid for the backups; at least 2.2.0 (2.1.0 rejects --delete-target-snapshots).";
     };
 
-    # Reserved: the headless backup-on-plug service (a udev rule and a systemd unit that run a backup when
-    # the drive is plugged in, without the tray app) gets its options here, as `autoBackup = { ... }`.
+    autoBackup = mkOption {
+      description = ''
+        Backup on plug with no app running, declared here (on NixOS `zfs-drive-backup auto enable` cannot
+        write /etc). For each drive: a udev rule on its pool GUID starts
+        zfs-drive-backup-auto@<uid>-<guid>.service, which backs the drive up as root for that user's config,
+        logs to the journal, exports the pool and powers the drive off. The drive must also have
+        "autoBackup": true in the user's config (the service does nothing otherwise).
+      '';
+      default = { };
+      example = lib.literalExpression ''{ "Samsung T7" = { uid = 1000; home = "/home/eds"; poolGuid = "13251836079750056283"; }; }'';
+      type = types.attrsOf (types.submodule ({ config, ... }: {
+        options = {
+          uid = mkOption { type = types.ints.between 0 4294967295; description = "The user whose config and history the service uses."; };
+          home = mkOption { type = types.strMatching "/[^\n]*"; description = "That user's home."; };
+          poolGuid = mkOption { type = types.strMatching "[0-9]{1,20}"; description = "The drive's pool GUID (zpool get guid, or the config's poolGuid)."; };
+          configPath = mkOption { type = types.strMatching "/[^\n]*\\.json"; default = "${config.home}/.config/zfs-drive-backup/config.json"; defaultText = "~/.config/zfs-drive-backup/config.json"; description = "The user's config."; };
+          historyPath = mkOption { type = types.strMatching "/[^\n]+"; default = "${config.home}/.local/state/zfs-drive-backup/history.jsonl"; defaultText = "~/.local/state/zfs-drive-backup/history.jsonl"; description = "The user's run history."; };
+        };
+      }));
+    };
   };
 
   config = mkIf cfg.enable {
@@ -63,6 +81,35 @@ in
     ];
 
     environment.systemPackages = [ cfg.package cfg.sanoidPackage pkgs.pv policy ];
+
+    # Backup on plug: the same rule, instance file and template unit `auto enable` writes elsewhere
+    # (main/engine/auto.ts). The instance file is copied (mode set), not linked: the service refuses a link.
+    services.udev.packages = lib.optional (cfg.autoBackup != { }) (pkgs.writeTextDir "lib/udev/rules.d/90-zfs-drive-backup-auto.rules" (lib.concatStrings (lib.mapAttrsToList (name: d: ''
+      # zfs-drive-backup: back up drive ${builtins.toJSON name} of uid ${toString d.uid} when it is plugged in
+      ACTION=="add", SUBSYSTEM=="block", ENV{ID_FS_TYPE}=="zfs_member", ENV{ID_FS_UUID}=="${d.poolGuid}", RUN+="/run/current-system/systemd/bin/systemctl --no-block start zfs-drive-backup-auto@${toString d.uid}-${d.poolGuid}.service"
+    '') cfg.autoBackup)));
+    environment.etc = lib.mapAttrs' (name: d: lib.nameValuePair "zfs-drive-backup/auto/${toString d.uid}-${d.poolGuid}.json" {
+      mode = "0644";
+      text = builtins.toJSON { version = 1; inherit (d) uid poolGuid configPath historyPath; drive = name; };
+    }) cfg.autoBackup;
+    systemd.services = lib.optionalAttrs (cfg.autoBackup != { }) {
+      "zfs-drive-backup-auto@" = {
+        description = "ZFS Drive Backup: back up on plug (%i)";
+        serviceConfig = {
+          Type = "oneshot";
+          ExecStart = "${cfg.package}/bin/zfs-drive-backup auto run %i";
+          # The system profile has zfs, syncoid, udisksctl, systemd-inhibit; pkexec is not needed (root).
+          Environment = "PATH=/run/booted-system/sw/bin:/run/current-system/sw/bin";
+          KillMode = "mixed";
+          TimeoutStopSec = 180;
+          TimeoutStartSec = "infinity";
+          Nice = 10;
+          IOSchedulingClass = "best-effort";
+          IOSchedulingPriority = 7;
+          SyslogIdentifier = "zfs-drive-backup";
+        };
+      };
+    };
     # pkexec (as /run/wrappers/bin/pkexec) and polkitd, which reads the action from the system profile.
     security.polkit.enable = true;
   };

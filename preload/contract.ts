@@ -14,6 +14,10 @@ export { Accepted, AppState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, D
 
 const driveOnly = z.object({ drive: DriveName }).strict()
 
+/** The desktop around the window: "Start at login", and whether a tray icon can be seen at all. */
+export const DesktopInfo = z.object({ startAtLogin: z.boolean(), trayHost: z.boolean(), noTrayHint: z.string().nullable() })
+export type DesktopInfo = z.infer<typeof DesktopInfo>
+
 /** Request/response pairs the renderer may invoke. */
 export const invokeContract = {
   'state:get': { request: z.undefined(), response: AppState },
@@ -35,6 +39,8 @@ export const invokeContract = {
   'restore:file': { request: z.object({ drive: DriveName, snapshot: z.string().min(1).max(255), path: z.string().min(1).max(4096), to: z.string().min(1).max(4096), force: z.boolean().default(false) }).strict(), response: Accepted },
   'restore:close': { request: driveOnly, response: Accepted },
   'folder:choose': { request: z.undefined(), response: z.string().nullable() },
+  'desktop:get': { request: z.undefined(), response: DesktopInfo },
+  'autostart:set': { request: z.object({ enabled: z.boolean() }).strict(), response: Accepted },
 } as const
 
 /** Events main pushes to the renderer. Progress is throttled to at most 10 a second. */

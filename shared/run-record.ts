@@ -28,6 +28,10 @@ export const RunRecord = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
   /** Newest snapshot verified on the drive per target, when the run got that far. */
   replicated: z.array(z.object({ source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() })).default([]),
+  /** Run by the backup-on-plug service, with nobody watching. */
+  headless: z.boolean().optional(),
+  /** For a headless run: whether its done/failed notification reached a desktop session. */
+  notified: z.boolean().optional(),
   /** A scrub's result, when the run finished one. */
   scrub: ScrubSummary.optional(),
 })

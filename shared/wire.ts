@@ -74,7 +74,8 @@ export const SnapshotRow = z.object({ name: z.string(), createdAt: z.iso.datetim
 export type SnapshotRow = z.infer<typeof SnapshotRow>
 
 /** One snapshot on a source → target timeline: on the laptop, on the drive (null: the drive was not read). */
-export const TimelineRow = z.object({ snapshot: z.string(), createdAt: z.iso.datetime(), guid: z.string(), onSource: z.boolean(), onDrive: z.boolean().nullable() })
+/** retention: on the drive, what its retention does with the snapshot at the next backup (absent: not on the drive, or not read). */
+export const TimelineRow = z.object({ snapshot: z.string(), createdAt: z.iso.datetime(), guid: z.string(), onSource: z.boolean(), onDrive: z.boolean().nullable(), retention: z.enum(['keep', 'prune']).optional() })
 export type TimelineRow = z.infer<typeof TimelineRow>
 
 /** A configured source and its target on the drive, newest snapshot first. */

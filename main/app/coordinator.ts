@@ -18,7 +18,8 @@ import type { Job, JobVerb } from '../helper/job'
 import type { Runner } from '../system/runner'
 import { AppData } from './app-data'
 import { driveView } from './drive-view'
-import type { Handlers } from './ipc'
+import type { DesktopChannel, Handlers } from './ipc'
+import { reportMissedFailures } from './missed-runs'
 import { Presence } from './presence'
 import type { Launcher } from './privileged'
 import { queryHandlers } from './query-handlers'
@@ -62,9 +63,11 @@ export interface CoordinatorDeps {
   /** Verbs the helper can run (main/index.ts passes the helper's dispatch table). */
   availableVerbs: readonly JobVerb[]
   log?: (message: string) => void
+  /** The backup-on-plug service's live events (main/services/headless-feed.ts); returns a stop function. */
+  followHeadless?: (onEvent: (e: RunEvent) => void) => () => void
 }
 
-export interface AppService extends Handlers {
+export interface AppService extends Omit<Handlers, DesktopChannel> {
   state(): AppState
   /** Coalesced: at most 10 a second, always ending with the latest state. */
   onChange(listener: (state: AppState) => void): () => void
@@ -89,6 +92,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   let watcher: WatcherLike | null = null
   let lastRun: RunRecord | null = null
   let disposed = false
+  let stopFeed: (() => void) | null = null
   /** Set while a drive is open for restore (restore-open succeeded, restore-close not yet). */
   let restore: { drive: string; snapshotDir: string } | null = null
 
@@ -154,6 +158,12 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   async function onRunFinished(record: RunRecord, written: boolean): Promise<void> {
     lastRun = record
+    // The backup-on-plug service writes its run's history and tells the desktop itself.
+    if (record.headless) {
+      data.history.unshift(record)
+      await refreshSnapshots()
+      return changed()
+    }
     if (record.outcome === 'succeeded' && record.drive) await noteRestore(record.verb, record.drive)
     const name = record.drive
     if (name && deps.notifier && record.verb === 'backup') {
@@ -179,6 +189,18 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     }
   }
 
+  /** A backup on plug that failed with nobody to tell: said now, once (main/app/missed-runs.ts). */
+  async function reportMissed(): Promise<void> {
+    try {
+      const told = await reportMissedFailures(data.history, deps.historyPath, (r) => {
+        if (r.drive) void deps.notifier?.failed(r.drive, `While you were away: ${r.error?.message ?? 'the backup on plug failed.'}`).catch(() => undefined)
+      })
+      if (told[0]) lastRun = told[0]
+    } catch (err) {
+      log(`could not report missed runs: ${String(err)}`)
+    }
+  }
+
   // ---- the drive watcher -------------------------------------------------------------------------------
 
   async function refreshImported(): Promise<void> {
@@ -198,6 +220,8 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     changed()
     void refreshImported().then(changed)
     if (runs.current) return
+    // The backup-on-plug service (auto enable) has this plug: a second run would only lose the lock race.
+    if (e.drive.autoBackup) return log(`${name} connected: backed up by the backup-on-plug service`)
     if (data.config.autoBackupOnConnect && !e.atStart) {
       const r = runs.start(backupJob(name))
       if (!r.accepted) log(`auto-backup of ${name} not started: ${r.reason}`)
@@ -287,11 +311,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       await refreshSnapshots()
       await startWatcher()
       reminders.start()
+      await reportMissed()
+      stopFeed = deps.followHeadless?.((e) => runs.follow(e)) ?? null
       changed()
     },
 
     async dispose() {
       disposed = true
+      stopFeed?.()
       reminders.dispose()
       runs.dispose()
       stateOut.dispose()

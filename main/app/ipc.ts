@@ -5,6 +5,9 @@ import { invokeContract, type InvokeChannel, type Request, type Response } from 
 
 export type Handlers = { [C in InvokeChannel]: (request: Request<C>) => Promise<Response<C>> }
 
+/** Channels about the desktop around the window (main/app/desktop.ts), not the coordinator's. */
+export type DesktopChannel = 'desktop:get' | 'autostart:set'
+
 /** Only our own window's top frame may call in: no iframes, no navigated-away pages. */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean
 

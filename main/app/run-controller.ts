@@ -28,6 +28,8 @@ export interface ActiveRun {
   stalled: boolean
   cancellable: boolean
   cancelRequested: boolean
+  /** Started by the backup-on-plug service and followed from its feed: shown, not cancellable. */
+  headless?: boolean
 }
 
 /** The drive a run is on, as the window should name it. */
@@ -105,6 +107,29 @@ export class RunController {
     )
     this.d.changed()
     return { accepted: true }
+  }
+
+  /**
+   * A run the backup-on-plug service started, followed from its events (main/services/headless-feed.ts):
+   * shown like our own, but not cancellable, and its record is the service's to keep and notify.
+   */
+  follow(e: RunEvent): void {
+    if (e.type === 'run-started' && !this.current && !this.disposed) {
+      const job = { verb: 'backup', configPath: '', drive: e.drive ?? '' } as Job
+      this.current = {
+        job, pending: { id: e.runId, verb: e.verb, drive: e.drive, steps: [], stepIndex: 0, command: null, progress: null, stalled: false, startedAt: e.at, cancellable: false },
+        fold: null, handle: null, startedAt: this.d.timers.now(), preRunError: null, lastBytes: 0, stallTimer: null, stalled: false, cancellable: false, cancelRequested: false, headless: true,
+      }
+      this.d.started()
+    }
+    const a = this.current
+    if (!a?.headless) return
+    this.onEvent(a, e)
+    const record = a.fold?.record
+    if (e.type !== 'run-finished' || !record) return
+    this.clearStall(a)
+    this.current = null
+    void this.d.finished({ ...record, headless: true }, false)
   }
 
   cancel(): Accepted {

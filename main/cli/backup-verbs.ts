@@ -1,11 +1,14 @@
 // The everyday verbs: backup, eject, status, history.
 import { backup } from '../engine/backup'
+import { pickDrive } from '../engine/preflight'
+import { sleepHolder, withSleepHeld } from '../engine/sleep'
 import { eject } from '../engine/eject'
 import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
 import { EXIT, historyOf, type CliCommand } from './command'
+import { jsonLine } from './json'
 
 const driveOption = { drive: { type: 'string' } } as const
 
@@ -20,8 +23,11 @@ export const backupVerbs: Record<string, CliCommand> = {
     run: (ctx) => {
       const config = ctx.values['no-power-off'] ? { ...ctx.config, afterBackup: { ...ctx.config.afterBackup, powerOff: false } } : ctx.config
       const dryRun = Boolean(ctx.values['dry-run'])
+      const driveName = typeof ctx.values.drive === 'string' ? ctx.values.drive : undefined
+      // A dry run writes nothing, so it lets the laptop sleep.
+      const hold = dryRun ? undefined : sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) })
       return runWithEvents(ctx.io, ctx.json, dryRun ? null : historyOf(ctx), (emit) =>
-        backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
+        withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(driveName ? { driveName } : {}) })),
       )
     },
   },
@@ -42,7 +48,7 @@ export const backupVerbs: Record<string, CliCommand> = {
     async run(ctx) {
       const runs = await readRuns(ctx.historyPath, Number(ctx.values.n ?? 10), (msg) => ctx.io.err(`! ${msg}\n`))
       for (const r of runs) {
-        if (ctx.json) ctx.io.out(JSON.stringify(r) + '\n')
+        if (ctx.json) ctx.io.out(jsonLine('history', r))
         else ctx.io.out(`${r.startedAt} ${r.verb}${r.drive ? ` ${r.drive}` : ''}: ${r.outcome} in ${duration(r.durationMs / 1000)}${r.error ? ` — ${r.error.message}` : ''}\n`)
       }
       return EXIT.ok

@@ -30,10 +30,14 @@ export interface CliCommand {
   options?: NonNullable<ParseArgsConfig['options']>
   /** Verbs like `disks` or `doctor` must work before any config exists. */
   run(ctx: VerbContext): Promise<number>
+  /** The verb finds and reads its config itself (as root, for another user): ctx.config is empty. */
+  ownConfig?: boolean
+  /** Left out of --help and the man page's command list (run by the systemd service, not by people). */
+  internal?: boolean
 }
 
 /** Where a run's record goes, and whose file it is. */
 export const historyOf = (ctx: Pick<VerbContext, 'historyPath' | 'owner'>): { path: string; owner: { uid: number; gid: number } | null } => ({ path: ctx.historyPath, owner: ctx.owner })
 
 /** Exit codes the brief fixed: scripts branch on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, notPresent: 3, busy: 4, cancelled: 130 } as const
+export const EXIT = { ok: 0, failed: 1, usage: 2, notPresent: 3, busy: 4, overdue: 5, neverBackedUp: 6, cancelled: 130 } as const

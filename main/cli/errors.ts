@@ -1,6 +1,7 @@
 // Every CLI failure as one sentence with a hint and a documented exit code, never a stack trace or an
 // object dump. With --json it is one error object on stdout, the same shape as a run's error event.
 import { ConfigError } from '../config/load'
+import { OwnedConfigError } from '../config/owned'
 import { OwnerError } from '../config/owner'
 import { EngineError } from '../engine/errors'
 import { HistoryError } from '../history/store'
@@ -18,6 +19,7 @@ export interface CliError {
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, '; ').trim()
 
 export function describeError(err: unknown): CliError {
+  if (err instanceof OwnedConfigError) return { code: err.code, message: oneLine(err.message), ...(err.hint ? { hint: err.hint } : {}), exitCode: EXIT.usage }
   if (err instanceof ConfigError) return { code: 'config-invalid', message: oneLine(err.message), hint: 'Fix the file (every problem is named by its field), or set the drive up again in the tray app.', exitCode: EXIT.usage }
   if (err instanceof OwnerError) return { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), exitCode: EXIT.usage }
   if (err instanceof EngineError) return { code: err.code, message: oneLine(err.message), ...(err.hint ? { hint: err.hint } : {}), exitCode: exitCodeFor('failed', err.code) }

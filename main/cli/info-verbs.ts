@@ -2,12 +2,16 @@
 import { pickDrive } from '../engine/preflight'
 import { runDoctor } from '../engine/doctor'
 import { readDriveStatus } from '../engine/drive-status'
+import { describeNextBase } from '../engine/next-base'
+import { bytes } from '../engine/units'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
 import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { diffArgv, parseDiff } from '../system/zfs'
 import { duration } from './format'
+import { statusExitCode } from './status-exit'
 import { EXIT, type CliCommand } from './command'
+import { jsonLine } from './json'
 
 const when = (iso: string | null): string => (iso ? `${duration((Date.now() - Date.parse(iso)) / 1000)} ago` : 'never')
 
@@ -22,7 +26,7 @@ export const infoVerbs: Record<string, CliCommand> = {
       const checks = await runDoctor(new ExecaRunner(), ctx.config)
       for (const c of checks) {
         if (ctx.json) {
-          ctx.io.out(JSON.stringify(c) + '\n')
+          ctx.io.out(jsonLine('doctor', c))
           continue
         }
         ctx.io.out(`${c.ok ? '✓' : c.severity === 'error' ? '✗' : '!'} ${c.title}: ${c.detail}\n`)
@@ -34,20 +38,24 @@ export const infoVerbs: Record<string, CliCommand> = {
   },
   status: {
     summary: 'each drive: present / imported / absent, last backup, how far behind the laptop it is',
-    usage: 'status [--drive NAME]',
+    usage: `status [--drive NAME]
+  Exit code, for monitoring: 0 every drive was backed up within staleAfterDays, 5 a drive is overdue,
+  6 a drive was never backed up (or none is configured).`,
     options: { drive: { type: 'string' } },
     async run(ctx) {
       const runs = await readRuns(ctx.historyPath, 500, (m) => ctx.io.err(`! ${m}\n`))
       const drives = typeof ctx.values.drive === 'string' ? [pickDrive(ctx.config, ctx.values.drive)] : ctx.config.drives
       if (drives.length === 0) {
-        ctx.io.out(ctx.json ? '[]\n' : 'No backup drive is configured. Set one up with `zfs-drive-backup setup` or adopt one with `zfs-drive-backup adopt`.\n')
-        return EXIT.ok
+        if (!ctx.json) ctx.io.out('No backup drive is configured. Set one up with `zfs-drive-backup setup` or adopt one with `zfs-drive-backup adopt`.\n')
+        return statusExitCode([])
       }
       const runner = new ExecaRunner()
+      const reports = []
       for (const d of drives) {
         const r = await readDriveStatus(runner, ctx.config, d, runs)
+        reports.push(r)
         if (ctx.json) {
-          ctx.io.out(JSON.stringify(r) + '\n')
+          ctx.io.out(jsonLine('status', r))
           continue
         }
         ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? (r.lastBackupAt ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ' — due') : ''}\n`)
@@ -55,9 +63,10 @@ export const infoVerbs: Record<string, CliCommand> = {
         for (const t of r.targets) {
           const lag = t.missingOnDrive === null ? 'unknown until the drive is read' : t.missingOnDrive === 0 ? 'up to date' : `${t.missingOnDrive} snapshot${t.missingOnDrive === 1 ? '' : 's'} behind`
           ctx.io.out(`  ${t.source} → ${t.target}: laptop @${t.sourceNewest ?? '—'}, drive @${t.driveNewest ?? '—'}${t.from === 'history' ? ' (at the last backup)' : ''}: ${lag}\n`)
+          if (t.nextBase) ctx.io.out(`    next backup: ${describeNextBase(t.nextBase, t.fullSendBytes ?? null, bytes)}\n`)
         }
       }
-      return EXIT.ok
+      return statusExitCode(reports)
     },
   },
   snapshots: {
@@ -70,15 +79,15 @@ export const infoVerbs: Record<string, CliCommand> = {
       const both = await readDriveSnapshots(new ExecaRunner(), drive, { importReadOnly: process.getuid?.() === 0 })
       const note = both.unread ? unreadNote(drive.name, both.unread) : null
       for (const t of timelines(both)) {
-        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive })).reverse()
+        const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive, ...(r.retention ? { retention: r.retention } : {}) })).reverse()
         if (ctx.json) {
-          ctx.io.out(JSON.stringify({ source: t.source, target: t.target, driveNote: note, snapshots: rows }) + '\n')
+          ctx.io.out(jsonLine('snapshots', { source: t.source, target: t.target, driveNote: note, snapshots: rows }))
           continue
         }
         ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
         for (const r of rows) {
           const mark = (v: boolean | null) => (v === null ? '?' : v ? '●' : '·')
-          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})\n`)
+          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${r.retention === 'prune' ? '  ← removed at the next backup (the drive\'s retention)' : ''}\n`)
         }
       }
       return EXIT.ok
@@ -96,7 +105,7 @@ export const infoVerbs: Record<string, CliCommand> = {
       }
       const r = await new ExecaRunner().run(diffArgv(a, b))
       const entries = parseDiff(r.stdout)
-      if (ctx.json) for (const e of entries) ctx.io.out(JSON.stringify(e) + '\n')
+      if (ctx.json) for (const e of entries) ctx.io.out(jsonLine('diff', e))
       else {
         const words = { '+': 'added', '-': 'removed', M: 'modified', R: 'renamed' } as const
         for (const e of entries) ctx.io.out(`${e.change} ${words[e.change].padEnd(8)} ${JSON.stringify(e.path)}${e.newPath ? ` → ${JSON.stringify(e.newPath)}` : ''}\n`)

@@ -13,6 +13,7 @@ import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
 import { defaultSecretReader } from './secret'
 import { EXIT, historyOf, type CliCommand, type VerbContext } from './command'
+import { jsonLine } from './json'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const driveName = (ctx: VerbContext): { driveName?: string } => (str(ctx.values.drive) ? { driveName: str(ctx.values.drive)! } : {})
@@ -27,7 +28,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
       const list = await listDiskCandidates(new ExecaRunner(), ctx.config.drives)
       for (const d of list) {
         if (ctx.json) {
-          ctx.io.out(JSON.stringify(d) + '\n')
+          ctx.io.out(jsonLine('disks', d))
           continue
         }
         const pools = d.pools.length ? `; holds pool ${d.pools.map((p) => `${p.name ?? '?'}${p.configuredAs ? ` (drive "${p.configuredAs}")` : ''}`).join(', ')}` : ''
@@ -109,7 +110,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
         for (const d of drives) {
           const last = lastScrub(runs, d.name)
           const due = scrubDue(last, ctx.config.scrubEveryDays)
-          if (ctx.json) ctx.io.out(JSON.stringify({ drive: d.name, lastScrub: last, scrubDue: due, scrubEveryDays: ctx.config.scrubEveryDays }) + '\n')
+          if (ctx.json) ctx.io.out(jsonLine('scrub-last', { drive: d.name, lastScrub: last, scrubDue: due, scrubEveryDays: ctx.config.scrubEveryDays }))
           else ctx.io.out(`${d.name}: last scrub ${last ? `${duration((Date.now() - Date.parse(last.at)) / 1000)} ago, ${last.errors} error(s), repaired ${bytes(last.repairedBytes)}` : 'never'}${due ? ` — due (every ${ctx.config.scrubEveryDays} days)` : ''}\n`)
         }
         return EXIT.ok
@@ -142,7 +143,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
         case 'list': {
           const drive = pickDrive(ctx.config, str(ctx.values.drive))
           const rows = await restoreList(runner, drive)
-          for (const r of rows) ctx.io.out(ctx.json ? JSON.stringify(r) + '\n' : `${r.createdAt.slice(0, 16).replace('T', ' ')}  ${r.target}@${r.snapshot}  ${r.path}\n`)
+          for (const r of rows) ctx.io.out(ctx.json ? jsonLine('restore-list', r) : `${r.createdAt.slice(0, 16).replace('T', ' ')}  ${r.target}@${r.snapshot}  ${r.path}\n`)
           if (!ctx.json && rows.length === 0) ctx.io.out('No snapshots on the drive.\n')
           return EXIT.ok
         }
@@ -154,7 +155,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
           }
           const drive = pickDrive(ctx.config, str(ctx.values.drive))
           const r = await restoreFile({ runner, drive, snapshot, path, toDir: resolve(str(ctx.values.to) ?? process.cwd()), force: Boolean(ctx.values.force) })
-          ctx.io.out(ctx.json ? JSON.stringify(r) + '\n' : `✓ restored ${r.from} → ${r.to}\n`)
+          ctx.io.out(ctx.json ? jsonLine('restore-file', r) : `✓ restored ${r.from} → ${r.to}\n`)
           return EXIT.ok
         }
         default:

@@ -6,6 +6,7 @@ import { foldRun, type RunFold } from '../../shared/run-fold'
 import { appendRun } from '../history/store'
 import { formatEvent, progressLine } from './format'
 import { EXIT, type Io } from './command'
+import { jsonLine } from './json'
 
 export function exitCodeFor(outcome: Outcome, errorCode: string | null): number {
   if (outcome === 'succeeded') return EXIT.ok
@@ -16,15 +17,17 @@ export function exitCodeFor(outcome: Outcome, errorCode: string | null): number 
   return EXIT.failed
 }
 
-export async function runWithEvents(io: Io, json: boolean, history: { path: string; owner: { uid: number; gid: number } | null } | null, start: (emit: Emit) => Promise<Outcome>): Promise<number> {
+/** `tap` sees every event too (the headless service builds its own record from them). */
+export async function runWithEvents(io: Io, json: boolean, history: { path: string; owner: { uid: number; gid: number } | null } | null, start: (emit: Emit) => Promise<Outcome>, tap?: (e: RunEvent) => void): Promise<number> {
   const titles = new Map<string, string>()
   let fold: RunFold | null = null
   let errorCode: string | null = null
   let lastLog = 0
   const emit: Emit = (e: RunEvent) => {
     fold = foldRun(fold, e)
+    tap?.(e)
     if (e.type === 'error') errorCode ??= e.code
-    if (json) return io.out(JSON.stringify(e) + '\n')
+    if (json) return io.out(jsonLine('events', e))
     if (e.type === 'progress') {
       // A terminal gets one redrawn line; a log file gets a line every 5 s.
       if (io.isTty) io.out(`\r\x1b[K${progressLine(e)}`)

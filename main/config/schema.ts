@@ -20,6 +20,16 @@ export const sourceSchema = z.strictObject({
   allowUnencrypted: z.boolean().default(false),
 })
 
+const keepCount = z.union([z.number({ error: typeError('a number of snapshots or "all"') }).int('must be a whole number').min(0, 'must be at least 0').max(100_000, 'must be at most 100000'), z.literal('all')])
+
+/** A keep policy by snapshot time (main/engine/retention.ts): per period, how many to keep, or "all". */
+export const keepPolicySchema = z
+  .strictObject({ hourly: keepCount.optional(), daily: keepCount.optional(), weekly: keepCount.optional(), monthly: keepCount.optional(), yearly: keepCount.optional() })
+  .refine((p) => Object.values(p).some((v) => v === 'all' || (v ?? 0) > 0), 'must keep at least one period (e.g. { "daily": 30 })')
+
+/** "mirror": the drive drops what the laptop pruned (the guide's syncoid --delete-target-snapshots). */
+export const retentionSchema = z.union([z.literal('mirror'), keepPolicySchema], { error: 'must be "mirror" or a keep policy like { "hourly": 24, "daily": 30, "weekly": 8, "monthly": 12, "yearly": "all" }' })
+
 export const driveSchema = z.strictObject({
   name: z.string({ error: typeError('a text') }).trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
   pool: poolNameSchema,
@@ -27,6 +37,13 @@ export const driveSchema = z.strictObject({
   /** The whole-disk /dev/disk/by-id link, for power-off. */
   disk: byIdPathSchema,
   targets: z.record(datasetNameSchema, datasetNameSchema),
+  /**
+   * Back up headless whenever this drive is plugged in, with no app running: `zfs-drive-backup auto
+   * enable` (root) installs the udev rule and systemd service; the service runs only while this is true.
+   */
+  autoBackup: z.boolean().optional(),
+  /** Absent means "mirror". */
+  retention: retentionSchema.optional(),
 })
 
 export const replicationSchema = z

@@ -15,7 +15,13 @@ import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { estimatePlan, readSides, resolvePlan, type ReplicationPlan } from './plan'
 import { importDrivePool, powerOffDrive, type DrivePool } from './pool'
-import { listingsAfter, pruneTargets, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
+import { keepBases } from './keep-base'
+import { readChanges, recordVerified, unchangedPlans, type ChangeReading } from './noop'
+import { pruneDrive } from './prune-drive'
+import { settleResume } from './resume'
+import { describeRetention } from './retention'
+import { defaultVerifiedStatePath, readVerified } from './verified-state'
+import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
 import { pickDrive, requireRoot } from './preflight'
 
@@ -35,6 +41,12 @@ export interface BackupState {
   importAttempted: boolean
   /** The drive's pool once imported and checked (by GUID): address it as pool.name. Null until then, and when refused. */
   pool: DrivePool | null
+  /** Where the last verified run of each drive is recorded (verified-state.ts). */
+  statePath?: string
+  /** snapshots_changed of every dataset, read before anything was listed. */
+  atPlan: ChangeReading | null
+  /** Nothing changed since the last verified run: no listing, nothing sent or pruned. */
+  unchanged: boolean
 }
 
 const preflight: Step<BackupState> = {
@@ -85,14 +97,24 @@ const plan: Step<BackupState> = {
   id: 'plan',
   title: 'Work out what to send',
   async run(ctx, s) {
-    const sides = await readSides(ctx.runner, s.pairs)
-    s.plans = s.pairs.map(({ source, target }) => resolvePlan(source, target, sides))
+    // One zfs get for every dataset: its properties and snapshots_changed, before any listing.
+    s.atPlan = await readChanges(ctx.runner, s.pairs.flatMap((p) => [p.source, p.target]))
+    const same = unchangedPlans(s.pairs, readVerified(s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid), s.atPlan)
+    if (same) {
+      s.plans = same
+      s.unchanged = true
+      for (const p of same) ctx.info(`${p.target} is up to date (@${p.newest})`)
+      return { note: `nothing changed since the last verified backup (${same.map((p) => `${p.source} @${p.newest}`).join('; ')}): no snapshot listed` }
+    }
+    const sides = await readSides(ctx.runner, s.pairs, s.atPlan.props)
+    s.plans = s.pairs.map(({ source, target }) => resolvePlan(source, target, sides, s.drive.poolGuid))
+    for (const [i, p] of s.plans.entries()) s.plans[i] = await settleResume(ctx, p, s.config.replication.raw, s.dryRun)
     // Only syncoid needs a byte total in advance (the native send announces its own) and a dry run shows one.
     if (s.config.replication.engine === 'syncoid' || s.dryRun) {
       const raw = s.config.replication.raw
       s.plans = await Promise.all(s.plans.map((p) => estimatePlan(ctx.runner, p, raw)))
     }
-    const parts = s.plans.map((p) => (p.transfers.length === 0 ? `${p.source}: up to date` : `${p.source}: ${p.targetExists ? 'incremental' : 'first full copy'} up to @${p.newest}`))
+    const parts = s.plans.map((p) => (p.transfers.length === 0 ? `${p.source}: up to date` : `${p.source}: ${describeStart(p)} up to @${p.newest}`))
     const total = s.plans.every((p) => p.totalBytes !== null) ? ` (${s.plans.reduce((a, p) => a + p.totalBytes!, 0)} bytes)` : ''
     return { note: `${parts.join('; ')}${total}` }
   },
@@ -102,6 +124,7 @@ const replicate: Step<BackupState> = {
   id: 'replicate',
   title: 'Send new snapshots (raw, encrypted)',
   async run(ctx, s) {
+    if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
     // A dry run goes through here too: its runner only prints the transfer's commands.
     if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
     else await replicateNative(ctx, s.plans, s.config.replication)
@@ -112,10 +135,11 @@ const prune: Step<BackupState> = {
   id: 'prune',
   title: 'Remove snapshots the laptop has pruned',
   async run(ctx, s) {
+    if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
     s.after = await listingsAfter(ctx.runner, s.config.replication.engine, s.plans)
-    if (!s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
-    const n = await pruneTargets(ctx, s.after)
-    return n ? { note: `${s.dryRun ? 'would remove' : 'removed'} ${n}` } : { skipped: 'nothing to remove' }
+    if ((s.drive.retention ?? 'mirror') === 'mirror' && !s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
+    const { removed } = await pruneDrive(ctx, s.config, s.drive, s.plans, s.after, s.dryRun)
+    return removed ? { note: `${s.dryRun ? 'would remove' : 'removed'} ${removed} (${describeRetention(s.drive.retention ?? 'mirror')})` } : { skipped: 'nothing to remove' }
   },
 }
 
@@ -125,6 +149,18 @@ const verify: Step<BackupState> = {
   async run(ctx, s) {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
     await verifyTargets(ctx, s.plans, s.config.replication.raw)
+  },
+}
+
+const keepBase: Step<BackupState> = {
+  id: 'keep-base',
+  title: 'Keep the next backup\'s base on the laptop',
+  async run(ctx, s) {
+    if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
+    if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
+    const { created } = await keepBases(ctx, s.plans, s.drive.poolGuid)
+    if (s.atPlan) await recordVerified(ctx.runner, s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid, s.plans, s.atPlan)
+    return created ? { note: `bookmark${created > 1 ? 's' : ''} moved to the newest snapshot` } : { note: 'bookmark already on the newest snapshot' }
   },
 }
 
@@ -153,21 +189,34 @@ const powerOff: Step<BackupState> = {
   },
 }
 
-export const backupSteps: Step<BackupState>[] = [preflight, importPool, plan, replicate, prune, verify, exportPool, powerOff]
+export const backupSteps: Step<BackupState>[] = [preflight, importPool, plan, replicate, prune, verify, keepBase, exportPool, powerOff]
 
 export interface BackupOptions extends DriveRunOptions {
   dryRun?: boolean
+  /** Where verified runs are recorded (default: verified-state.ts's, root's own). */
+  statePath?: string
+}
+
+/** "incremental", "first full copy", or where a resumed or bookmark-based send starts. */
+function describeStart(p: ReplicationPlan): string {
+  const first = p.transfers[0]!
+  if (first.base.kind === 'resume') return 'continuing the interrupted transfer, then'
+  if (first.base.kind === 'incremental' && first.base.from.includes('#')) return `incremental from bookmark ${first.base.from.split('#')[1]}`
+  return p.targetExists && first.base.kind === 'incremental' ? 'incremental' : 'first full copy'
 }
 
 /** A fresh state for backupSteps (setup runs them too, for its first copy). */
-export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string } = {}): BackupState {
+export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string; statePath?: string } = {}): BackupState {
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
-  return { config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, pool: null, ...(opts.lockPath ? { lockPath: opts.lockPath } : {}) }
+  return {
+    config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, pool: null, atPlan: null, unchanged: false,
+    ...(opts.lockPath ? { lockPath: opts.lockPath } : {}), ...(opts.statePath ? { statePath: opts.statePath } : {}),
+  }
 }
 
 export async function backup(o: BackupOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
-  const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, ...(o.lockPath ? { lockPath: o.lockPath } : {}) })
+  const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, ...(o.lockPath ? { lockPath: o.lockPath } : {}), ...(o.statePath ? { statePath: o.statePath } : {}) })
   const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
     return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })

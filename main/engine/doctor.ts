@@ -6,6 +6,9 @@ import { syncoidVersion } from '../system/syncoid'
 import { getDatasetProperties, listSnapshots } from '../system/zfs'
 import { listPools, parsePoolGet, parseZfsVersion, poolGetArgv, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { which } from './tools'
+import { readKeptBases } from './drive-status'
+import { currentBookmark } from './keep-base'
+import { bytes } from './units'
 
 const tool = (id: string, command: string, title: string, debian: string, nixos: string, severity: 'error' | 'warning' = 'error'): DoctorCheck => {
   const path = which(command)
@@ -79,7 +82,7 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
       }
     }
   }
-  if (checks[0]!.ok) checks.push(...(await failmodeChecks(runner, config)))
+  if (checks[0]!.ok) checks.push(...(await failmodeChecks(runner, config)), ...(await keptBaseChecks(runner, config)))
   return checks
 }
 
@@ -100,4 +103,23 @@ export async function failmodeChecks(runner: Runner, config: Config): Promise<Do
     })
   }
   return out
+}
+
+/** Per drive and source: does the laptop keep the base of that drive's next backup (its bookmark)? */
+async function keptBaseChecks(runner: Runner, config: Config): Promise<DoctorCheck[]> {
+  const sources = [...new Set(config.drives.flatMap((d) => Object.keys(d.targets)))]
+  const facts = await readKeptBases(runner, sources)
+  if (!facts.bookmarks) return []
+  return config.drives.flatMap((d) => Object.keys(d.targets).map((source): DoctorCheck => {
+    const mark = currentBookmark(facts.bookmarks!.get(source) ?? [], d.poolGuid)
+    const full = facts.fullBytes?.get(source)
+    const size = full === undefined ? 'a full send' : `a full send (about ${bytes(full)})`
+    return {
+      id: `kept-base:${d.name}:${source}`, title: `The laptop keeps the base of ${d.name}'s next backup of ${source}`, ok: mark !== null, severity: 'warning',
+      detail: mark
+        ? `bookmark ${mark.name}: the next backup to ${d.name} stays incremental even after sanoid prunes the snapshot it marks; ${size} only if it is removed`
+        : `no bookmark for ${d.name} yet (each verified backup leaves one): once sanoid prunes the drive's newest snapshot, its next backup is ${size}`,
+      ...(mark ? {} : { fix: { debian: `sudo zfs-drive-backup backup --drive '${d.name}'` } }),
+    }
+  }))
 }

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs'
 import type { Config, DriveConfig } from '../config/schema'
 import type { RunRecord } from '../../shared/run-record'
 import type { Runner } from '../system/runner'
-import { datasetExists, listSnapshots, type SnapshotInfo } from '../system/zfs'
+import { datasetExists, getManyProperties, listForReplication, listSnapshots, type BookmarkInfo, type SnapshotInfo } from '../system/zfs'
+import { nextBase, type NextBase } from './next-base'
 import { listPools } from '../system/zpool'
 import { lastScrub, scrubDue, type LastScrub } from './scrub'
 
@@ -21,6 +22,10 @@ export interface TargetStatus {
   missingOnDrive: number | null
   /** 'live' when read from the imported pool, 'history' when from the last verified backup. */
   from: 'live' | 'history' | 'unknown'
+  /** What the next backup starts from (known when the laptop's bookmarks were read). */
+  nextBase?: NextBase
+  /** About what a full send of the source would be (its data and snapshots on disk). */
+  fullSendBytes?: number | null
 }
 
 export interface DriveStatusReport {
@@ -40,6 +45,10 @@ export interface DriveFacts {
   source: ReadonlyMap<string, readonly SnapshotInfo[]>
   /** The drive's snapshots per target, read from the imported pool; null when the pool is not imported. */
   drive: ReadonlyMap<string, readonly SnapshotInfo[]> | null
+  /** Bookmarks of each source (for the kept base); absent when not read. */
+  bookmarks?: ReadonlyMap<string, readonly BookmarkInfo[]>
+  /** usedbydataset + usedbysnapshots of each source: about the size of a full send. */
+  fullBytes?: ReadonlyMap<string, number>
 }
 
 /** The drive's newest successful backup in the history (newest first). */
@@ -79,6 +88,7 @@ function targetStatus(drive: DriveConfig, source: string, target: string, runs: 
     driveNewest: newest?.snapshot ?? null,
     missingOnDrive: from === 'unknown' ? null : newest ? missing(src, newest) : src.length,
     from,
+    ...(facts.bookmarks ? { nextBase: nextBase(src, facts.bookmarks.get(source) ?? [], drive.poolGuid, newest ? { snapshot: newest.snapshot, guid: newest.guid } : null), fullSendBytes: facts.fullBytes?.get(source) ?? null } : {}),
   }
 }
 
@@ -143,6 +153,19 @@ export async function readDriveStatus(runner: Runner, config: Config, drive: Dri
   const facts: DriveFacts = {
     source: await readSourceSnapshots(runner, Object.keys(drive.targets)),
     drive: presence === 'imported' ? await readTargetSnapshots(runner, drive) : null,
+    ...(await readKeptBases(runner, Object.keys(drive.targets))),
   }
   return { ...driveStatus(config, drive, runs, facts, now), presence }
+}
+
+/** The sources' bookmarks and the size a full send would have, in one listing and one zfs get. */
+export async function readKeptBases(runner: Runner, sources: readonly string[], o: { sizes?: boolean } = {}): Promise<Pick<DriveFacts, 'bookmarks' | 'fullBytes'>> {
+  if (sources.length === 0) return {}
+  try {
+    const [listing, props] = await Promise.all([listForReplication(runner, sources), o.sizes === false ? new Map<string, never>() : getManyProperties(runner, sources, ['usedbydataset', 'usedbysnapshots'])])
+    const bytes = (ds: string): number => ['usedbydataset', 'usedbysnapshots'].reduce((a, k) => a + (Number(props.get(ds)?.raw[k]?.value) || 0), 0)
+    return { bookmarks: new Map(sources.map((s) => [s, listing.get(s)?.bookmarks ?? []])), fullBytes: new Map(sources.map((s) => [s, bytes(s)])) }
+  } catch {
+    return {}
+  }
 }

@@ -31,6 +31,10 @@ export type ErrorCode =
   | 'command-failed'
   | 'cancelled'
   | LifecycleErrorCode
+  | AutoErrorCode
+
+/** Backup on plug (main/engine/auto.ts). */
+export type AutoErrorCode = 'auto-not-enabled' | 'auto-refused' | 'auto-off-in-config' | 'user-unknown'
 
 /** Failures of the drive lifecycle (setup, adopt, scrub, restore, verify-key). */
 export type LifecycleErrorCode =

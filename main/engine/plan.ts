@@ -1,6 +1,7 @@
 // What a replication will send, worked out from one listing of both sides: the transfers (each a resolved
 // base and the snapshot it goes up to) and the refusals that must come before any byte is sent.
 import { EngineError } from './errors'
+import { currentBookmark, incrementalBase } from './keep-base'
 import type { Runner } from '../system/runner'
 import { getManyProperties, listForReplication, type BookmarkInfo, type DatasetListing, type DatasetProperties, type ListedSnapshot } from '../system/zfs'
 import { parseSendEstimate, sendArgv, type SendBase } from '../system/zfs-send'
@@ -68,9 +69,9 @@ export interface Sides {
   props: Map<string, DatasetProperties>
 }
 
-export async function readSides(runner: Runner, pairs: readonly { source: string; target: string }[]): Promise<Sides> {
+export async function readSides(runner: Runner, pairs: readonly { source: string; target: string }[], known?: Map<string, DatasetProperties>): Promise<Sides> {
   const datasets = pairs.flatMap((p) => [p.source, p.target])
-  const [listings, props] = await Promise.all([listForReplication(runner, datasets), getManyProperties(runner, datasets)])
+  const [listings, props] = await Promise.all([listForReplication(runner, datasets), known ?? getManyProperties(runner, datasets)])
   return { listings, props }
 }
 
@@ -79,7 +80,7 @@ export async function readSides(runner: Runner, pairs: readonly { source: string
  * stream of the oldest snapshot and then -I up to the newest; a later one is -I from the newest common
  * snapshot. Never -F, never a sync snapshot of our own.
  */
-export function resolvePlan(source: string, target: string, sides: Sides): ReplicationPlan {
+export function resolvePlan(source: string, target: string, sides: Sides, poolGuid?: string): ReplicationPlan {
   const src = sides.listings.get(source)
   const sourceProps = sides.props.get(source)
   if (!src?.exists || !sourceProps) throw new EngineError('source-missing', `The source dataset ${source} does not exist.`)
@@ -103,6 +104,14 @@ export function resolvePlan(source: string, target: string, sides: Sides): Repli
   }
   const token = props.receiveResumeToken
   const common = newestCommon(src.snapshots, tgt.snapshots)
+  // Sanoid pruned every snapshot the two shared: this drive's bookmark on the laptop still marks the
+  // drive's newest, so the backup stays incremental (-i #bookmark to the next snapshot, then -I).
+  const kept = !common && poolGuid ? incrementalBase(src.snapshots, currentBookmark(src.bookmarks, poolGuid), tgt.snapshots) : null
+  if (kept?.kind === 'bookmark') {
+    const transfers: Transfer[] = [{ base: { kind: 'incremental', from: kept.from.name, intermediates: false }, to: kept.next.name, estimateBytes: null }]
+    if (kept.next.guid !== newest.guid) transfers.push({ base: { kind: 'incremental', from: kept.next.name, intermediates: true }, to: newest.name, estimateBytes: null })
+    return { ...base, targetExists: true, resumeToken: token, common: null, transfers, targetSnapshots: tgt.snapshots }
+  }
   if (!common && tgt.snapshots.length > 0) {
     throw new EngineError('no-common-snapshot', `${target} on the drive shares no snapshot with ${source}.`, 'The drive holds a copy of something else, or the laptop pruned every snapshot the drive has. Nothing was changed; a fresh full copy needs a new target dataset.')
   }
@@ -137,7 +146,9 @@ export function targetAfter(plan: ReplicationPlan): ListedSnapshot[] {
   if (plan.transfers.length === 0) return plan.targetSnapshots
   const last = plan.transfers.at(-1)!
   const first = plan.transfers[0]!
-  const fromIdx = first.base.kind === 'incremental' ? plan.sourceSnapshots.findIndex((s) => s.name === (first.base as { from: string }).from) + 1 : 0
+  // From a bookmark, the first snapshot sent is the transfer's own; from a snapshot, the one after it.
+  const from = first.base.kind === 'incremental' ? first.base.from : null
+  const fromIdx = from === null ? 0 : from.includes('#') ? plan.sourceSnapshots.findIndex((s) => s.name === first.to) : plan.sourceSnapshots.findIndex((s) => s.name === from) + 1
   const toIdx = plan.sourceSnapshots.findIndex((s) => s.name === last.to)
   const sent = plan.sourceSnapshots.slice(fromIdx, toIdx + 1).map((s) => ({ ...s, name: `${plan.target}@${s.snapshot}`, dataset: plan.target }))
   return [...plan.targetSnapshots, ...sent]

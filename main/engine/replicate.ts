@@ -7,7 +7,7 @@ import type { DriveConfig, ReplicationConfig } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { runSyncoid } from '../system/syncoid'
 import { parseSendEstimate, sendArgv } from '../system/zfs-send'
-import { getManyProperties, listForReplication, receiveAbortArgv, destroySnapshotsArgv, type ListedSnapshot } from '../system/zfs'
+import { getManyProperties, listForReplication, destroySnapshotsArgv, type ListedSnapshot } from '../system/zfs'
 import { listPools } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
@@ -20,15 +20,6 @@ import { runTransfer, transferError } from './transfer'
 export interface AfterListing {
   src: ListedSnapshot[]
   tgt: ListedSnapshot[]
-}
-
-/**
- * A partial receive's token. Until tokens are validated against the source (the drive is untrusted
- * input), the native engine does not resume from one: it discards it and sends again.
- */
-async function discardToken(ctx: StepContext, plan: ReplicationPlan): Promise<void> {
-  await ctx.runner.run(receiveAbortArgv(plan.target))
-  ctx.warn('resume-discarded', `${plan.target} held a partial transfer; it was discarded (zfs receive -A) and is sent again.`)
 }
 
 /**
@@ -52,7 +43,6 @@ export async function replicateNative(ctx: StepContext, plans: readonly Replicat
   const estimates = estimateLater(ctx, segments, r.raw, meter)
   try {
     for (const p of plans) {
-      if (p.resumeToken) await discardToken(ctx, p)
       if (p.transfers.length === 0) {
         ctx.info(`${p.target} is up to date (@${p.newest})`)
         continue

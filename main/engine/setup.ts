@@ -11,7 +11,7 @@
 // setup the user usually wants to look at it, and `eject` powers it off.
 import { existsSync } from 'node:fs'
 import { loadConfig, saveConfig } from '../config/load'
-import { loadOwnedConfig } from '../config/owner'
+import { loadOwnedConfig } from '../config/owned'
 import { configSchema, type Config, type DriveConfig } from '../config/schema'
 import {
   blkdiscardArgv, defaultPoolMountpoint, guidePoolOptions, labelclearArgv, partedArgv, partitionPath, partprobeArgv, targetProperties, udevSettleArgv, wipefsArgv, zpoolCreateArgv,
@@ -316,7 +316,7 @@ const powerOff: Step<SetupState> = {
 
 export const setupSteps: Step<SetupState>[] = [
   preflight, wipe, partition, create, record,
-  fromBackup('import'), fromBackup('plan'), fromBackup('replicate', 'First copy (raw, encrypted)'), fromBackup('verify'),
+  fromBackup('import'), fromBackup('plan'), fromBackup('replicate', 'First copy (raw, encrypted)'), fromBackup('verify'), fromBackup('keep-base'),
   properties, check, exportPool, powerOff,
 ]
 

@@ -6,22 +6,37 @@ import { existsSync } from 'node:fs'
 import type { DriveConfig } from '../config/schema'
 import type { SnapshotTimeline, TimelineRow } from '../../shared/wire'
 import type { Runner } from '../system/runner'
-import { listSnapshots, type SnapshotInfo } from '../system/zfs'
+import { listSnapshots, type BookmarkInfo, type SnapshotInfo } from '../system/zfs'
 import { exportArgv, importByGuidArgv, listPools } from '../system/zpool'
-import { importedDrives, readTargetSnapshots } from './drive-status'
+import { importedDrives, readKeptBases, readTargetSnapshots } from './drive-status'
+import { currentBookmark } from './keep-base'
+import { newestCommon } from './plan'
+import { applyKeepPolicy, applyMirror, type Retention } from './retention'
 
 const iso = (s: SnapshotInfo): string => new Date(s.creation * 1000).toISOString()
 
-/** Newest first. `drive` is null when the drive could not be read: every row's onDrive is then null. */
-export function snapshotTimeline(source: readonly SnapshotInfo[], drive: readonly SnapshotInfo[] | null): TimelineRow[] {
+/**
+ * Newest first. `drive` is null when the drive could not be read: every row's onDrive is then null. With
+ * `retention`, each drive snapshot says whether the drive's retention keeps it at the next backup.
+ */
+export function snapshotTimeline(source: readonly SnapshotInfo[], drive: readonly SnapshotInfo[] | null, retention?: { retention: Retention; poolGuid: string; bookmarks: readonly BookmarkInfo[] }): TimelineRow[] {
+  const pruned = drive && retention ? toBePruned(source, drive, retention) : null
   const onDrive = new Set((drive ?? []).map((s) => s.guid))
   const onSource = new Set(source.map((s) => s.guid))
   const row = (s: SnapshotInfo, laptop: boolean): TimelineRow & { creation: number } => ({
     snapshot: s.snapshot, createdAt: iso(s), guid: s.guid, onSource: laptop, onDrive: drive ? onDrive.has(s.guid) : null, creation: s.creation,
+    ...(pruned && onDrive.has(s.guid) ? { retention: pruned.has(s.guid) ? ('prune' as const) : ('keep' as const) } : {}),
   })
   const rows = [...source.map((s) => row(s, true)), ...(drive ?? []).filter((s) => !onSource.has(s.guid)).map((s) => row(s, false))]
   // Stable: equal creation seconds keep the listing's createtxg order.
   return rows.reverse().sort((a, b) => b.creation - a.creation).map(({ creation: _c, ...r }) => r)
+}
+
+/** Guids of the drive's snapshots its retention would remove (as the prune step decides, before a send). */
+function toBePruned(source: readonly SnapshotInfo[], drive: readonly SnapshotInfo[], r: { retention: Retention; poolGuid: string; bookmarks: readonly BookmarkInfo[] }): Set<string> {
+  const protect = { newestCommonGuid: newestCommon(source, drive)?.guid ?? null, bookmarkGuid: currentBookmark(r.bookmarks, r.poolGuid)?.guid ?? null }
+  const d = r.retention === 'mirror' ? applyMirror(drive, new Set(source.map((s) => s.guid)), protect) : applyKeepPolicy(drive, r.retention, protect)
+  return new Set(d.prune.map((s) => s.guid))
 }
 
 /** Why the drive's side is missing: unplugged, or plugged in but not imported (reading it needs root). */
@@ -31,6 +46,8 @@ export interface DriveSnapshots {
   /** Per configured source → target, oldest first. `drive` is null when the pool could not be read. */
   pairs: { source: string; target: string; sourceSnapshots: SnapshotInfo[]; driveSnapshots: SnapshotInfo[] | null }[]
   unread: DriveUnread | null
+  /** The drive's retention and the laptop's bookmarks, to mark what the next backup would prune. */
+  retention?: { retention: Retention; poolGuid: string; bookmarks: Map<string, BookmarkInfo[]> }
 }
 
 /**
@@ -40,7 +57,9 @@ export interface DriveSnapshots {
 export async function readDriveSnapshots(runner: Runner, drive: DriveConfig, o: { importReadOnly: boolean }): Promise<DriveSnapshots> {
   const pairs: DriveSnapshots['pairs'] = []
   for (const [source, target] of Object.entries(drive.targets)) pairs.push({ source, target, sourceSnapshots: await listSnapshots(runner, source), driveSnapshots: null })
-  const fill = (byTarget: Map<string, SnapshotInfo[]>): DriveSnapshots => ({ pairs: pairs.map((p) => ({ ...p, driveSnapshots: byTarget.get(p.target) ?? [] })), unread: null })
+  const kept = await readKeptBases(runner, pairs.map((p) => p.source), { sizes: false })
+  const retention = { retention: drive.retention ?? 'mirror', poolGuid: drive.poolGuid, bookmarks: new Map([...(kept.bookmarks ?? new Map<string, readonly BookmarkInfo[]>())].map(([k, v]) => [k, [...v]])) }
+  const fill = (byTarget: Map<string, SnapshotInfo[]>): DriveSnapshots => ({ pairs: pairs.map((p) => ({ ...p, driveSnapshots: byTarget.get(p.target) ?? [] })), unread: null, retention })
   if ((await importedDrives(runner, [drive]).catch(() => new Set<string>())).has(drive.name)) return fill(await readTargetSnapshots(runner, drive))
   if (!existsSync(drive.disk)) return { pairs, unread: 'not-connected' }
   if (!o.importReadOnly) return { pairs, unread: 'not-imported' }
@@ -58,5 +77,8 @@ export async function readDriveSnapshots(runner: Runner, drive: DriveConfig, o: 
 }
 
 export function timelines(s: DriveSnapshots): SnapshotTimeline[] {
-  return s.pairs.map((p) => ({ source: p.source, target: p.target, rows: snapshotTimeline(p.sourceSnapshots, p.driveSnapshots) }))
+  return s.pairs.map((p) => ({
+    source: p.source, target: p.target,
+    rows: snapshotTimeline(p.sourceSnapshots, p.driveSnapshots, s.retention ? { retention: s.retention.retention, poolGuid: s.retention.poolGuid, bookmarks: s.retention.bookmarks.get(p.source) ?? [] } : undefined),
+  }))
 }

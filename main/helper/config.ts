@@ -2,14 +2,17 @@
 // same schema as the app: the job carries drive *names* only, and every pool, dataset and disk that reaches
 // a root command comes out of this validated config.
 //
-// Reading as root on behalf of an ordinary user needs care: the path comes from the user's passwd entry,
-// and the file must be theirs (so the helper can only be made to read a file the user could read anyway,
-// never /etc/shadow), a regular file with no symlink anywhere on its path, not writable by group or
-// others, at most 1 MiB (checked before reading); errors never quote its content.
-import { parseConfig } from '../config/load'
-import { OwnerError, invokingUser, readOwnedFile, userFiles } from '../config/owner'
+// Reading as root on behalf of an ordinary user needs care: the path comes from the user's passwd entry
+// (config/owner.ts), and the file is read with config/owned.ts's checks: theirs (so the helper can only
+// be made to read a file the user could read anyway, never /etc/shadow), a regular file with no symlink
+// anywhere on its path, not writable by group or others, at most 1 MiB (checked before reading); errors
+// never quote its content.
+import { ConfigError } from '../config/load'
+import { MAX_CONFIG_BYTES, OwnedConfigError, readOwnedConfig } from '../config/owned'
+import { invokingUser, userFiles } from '../config/owner'
 import type { Config } from '../config/schema'
 
+export { MAX_CONFIG_BYTES }
 
 export class JobConfigError extends Error {
   constructor(
@@ -39,24 +42,13 @@ export async function jobConfigSource(jobPath: string, env: NodeJS.ProcessEnv, p
   return { path, ownerUid: invoking.user.uid, ownerGid: invoking.user.gid }
 }
 
-/** Reads the config with the owner checks of config/owner.ts (see there) and validates it. */
+/** The config layer's reader (main/config/owned.ts), its refusals as the helper's error codes. */
 export async function readJobConfig(path: string, ownerUid: number | null): Promise<Config> {
-  let text: string
   try {
-    text = await readOwnedFile(path, ownerUid)
+    return await readOwnedConfig(path, ownerUid)
   } catch (err) {
-    if (err instanceof OwnerError) throw new JobConfigError(err.code, err.message)
-    throw err
-  }
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch {
-    throw new JobConfigError('config-invalid', `${path}: is not valid JSON.`)
-  }
-  try {
-    return parseConfig(data, path)
-  } catch (err) {
-    throw new JobConfigError('config-invalid', (err as Error).message)
+    if (!(err instanceof ConfigError)) throw err
+    const kind = err instanceof OwnedConfigError ? err.kind : 'invalid'
+    throw new JobConfigError(kind === 'missing' ? 'config-missing' : kind === 'refused' ? 'config-refused' : 'config-invalid', err.message)
   }
 }

@@ -12,6 +12,7 @@ import { verifyKey } from '../engine/verify-key'
 import type { Emit } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
+import { withSleepHeld, type HoldSleep } from '../engine/sleep'
 import type { Job, JobVerb } from './job'
 
 export interface HelperContext<J extends Job = Job> {
@@ -27,6 +28,8 @@ export interface HelperContext<J extends Job = Job> {
   /** Aborted when stdin closes (the app cancelled or went away) or on SIGTERM/SIGINT/SIGHUP. */
   signal: AbortSignal
   lockPath?: string
+  /** Holds sleep off while a run writes to the drive (main/engine/sleep.ts); absent in tests. */
+  holdSleep?: HoldSleep
 }
 
 export type VerbHandler<V extends JobVerb> = (ctx: HelperContext<Extract<Job, { verb: V }>>) => Promise<Outcome>
@@ -39,7 +42,7 @@ const lock = (c: HelperContext): { lockPath?: string } => (c.lockPath ? { lockPa
 
 export const dispatch: DispatchTable = {
   backup: (c) =>
-    backup({
+    withSleepHeld(c.job.dryRun ? undefined : c.holdSleep, `Backing up to ${c.job.drive}`, () => backup({
       config: c.job.powerOff === false ? { ...c.config, afterBackup: { ...c.config.afterBackup, powerOff: false } } : c.config,
       driveName: c.job.drive,
       runner: c.runner,
@@ -47,18 +50,18 @@ export const dispatch: DispatchTable = {
       signal: c.signal,
       dryRun: c.job.dryRun ?? false,
       ...lock(c),
-    }),
+    })),
   eject: (c) => eject({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, powerOff: c.job.powerOff ?? true, ...lock(c) }),
   // The tray shows a scrub's progress to its end; closing stdin stops following it (the engine decides
   // whether the scrub itself goes on).
-  scrub: (c) => scrub({ config: c.config, driveName: c.job.drive, wait: true, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
+  scrub: (c) => withSleepHeld(c.holdSleep, `Scrubbing ${c.job.drive}`, () => scrub({ config: c.config, driveName: c.job.drive, wait: true, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) })),
   'restore-open': (c) => restoreOpen({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, ...(c.invokingGid ? { viewerGid: c.invokingGid } : {}), runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   'restore-close': (c) => restoreClose({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   'verify-key': (c) => verifyKey({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   // setup and adopt record a new drive in the user's config. The helper must not write that file as root:
   // it reports the drive in a drive-recorded event and the app (as the user) saves it.
   setup: (c) =>
-    setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
+    withSleepHeld(c.holdSleep, `Setting up ${c.job.name}`, () => setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) })),
   adopt: (c) =>
     adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, failmodeContinue: c.job.failmodeContinue ?? false, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
 }

@@ -15,6 +15,7 @@ import { RunEvent, type Emit } from '../../shared/events'
 import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
+import type { HoldSleep } from '../engine/sleep'
 import { JobConfigError, jobConfigSource, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
@@ -38,6 +39,7 @@ export interface HelperDeps {
   passwdPath?: string
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
+  holdSleep?: HoldSleep
 }
 
 const KNOWN_VERBS = Job.options.map((o) => o.shape.verb.value)
@@ -123,7 +125,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, invokingGid, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

@@ -98,6 +98,18 @@ export class Notifier {
     return this.show('failed', driveName, { reason })
   }
 
+  /**
+   * For a process that leaves right after (the headless service): shows a done/failed notification and
+   * resolves once the server has it, true if it was shown, without waiting for the user's answer.
+   */
+  async deliverRunResult(driveName: string, failedReason: string | null): Promise<boolean> {
+    const kind = failedReason === null ? 'done' : 'failed'
+    const turn = this.queue.then(() => this.deliver(kind, driveName, failedReason === null ? {} : { reason: failedReason }))
+    this.queue = turn.then(() => undefined, () => undefined)
+    const r = await turn
+    return 'answer' in r
+  }
+
   /** At most once a day per drive, whatever `days` says. */
   stale(driveName: string, days: number): Promise<NotificationOutcome> {
     return this.show('stale', driveName, { days })

@@ -4,6 +4,7 @@ import { useState } from 'react'
 import type { BackupApi } from '../../preload/contract'
 import { AdoptForm } from './AdoptForm'
 import { ApiContext, NowContext, useAppState } from './api'
+import { DesktopSettings } from './DesktopSettings'
 import { DoctorChecks } from './DoctorChecks'
 import { FirstRun } from './FirstRun'
 import { HistoryView } from './HistoryView'
@@ -65,6 +66,7 @@ function Window({ api }: { api: BackupApi }) {
         {state.run && <ProgressPanel run={state.run} feed={feed} />}
         {!state.run && state.lastRun && (view === 'status' || !state.configured) && <LastRunBanner run={state.lastRun} drives={state.drives} />}
         {!state.configured && <FirstRun state={state} feed={feed} />}
+        {!state.configured && <DesktopSettings />}
         {state.configured && view === 'status' && <StatusView state={state} />}
         {state.configured && view === 'history' && <HistoryView refreshKey={lastRunKey} />}
         {state.configured && view === 'snapshots' && <SnapshotsView drives={state.drives} refreshKey={lastRunKey} />}
@@ -79,6 +81,7 @@ function Window({ api }: { api: BackupApi }) {
           <>
             <DoctorChecks />
             <SourcePicker current={state.sources} />
+            <DesktopSettings />
           </>
         )}
       </main>

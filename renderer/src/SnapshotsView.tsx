@@ -48,7 +48,10 @@ export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; r
                   <td>
                     <Where present={r.onSource} />
                   </td>
-                  <td>{r.onDrive === null ? <span className="muted">not read</span> : <Where present={r.onDrive} />}</td>
+                  <td>
+                    {r.onDrive === null ? <span className="muted">not read</span> : <Where present={r.onDrive} />}
+                    {r.retention === 'prune' && <span className="muted"> — removed at the next backup</span>}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -14,6 +14,7 @@ const defaults: Omit<Answers, 'state:get'> = {
   'diff:get': { entries: [] },
   'disks:list': [],
   'folder:choose': null,
+  'desktop:get': { startAtLogin: false, trayHost: true, noTrayHint: null },
 }
 
 export interface FakeApi {

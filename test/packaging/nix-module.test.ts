@@ -9,6 +9,7 @@ import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchAction } from '../../main/app/launch'
 import { HELPER_IN_RESOURCES, installedHelper } from '../../main/app/privileged'
+import { InstanceFile } from '../../main/engine/auto'
 
 const project = resolve(import.meta.dirname, '../..')
 const stateDir = mkdtempSync(join(tmpdir(), 'zdb-nix-'))
@@ -40,6 +41,9 @@ interface System {
   polkit: boolean
   units: string[]
   udevPackages: string[]
+  udevRules: string[]
+  etc: Record<string, { mode: string; text: string }>
+  unitConfig: Record<string, Record<string, unknown>>
 }
 interface Evaluated {
   appOutPath: string
@@ -108,13 +112,30 @@ describe('the package (nix/package.nix)', () => {
   })
 })
 
+describe('programs.zfs-drive-backup.autoBackup (backup on plug)', () => {
+  const GUID = '13251836079750056283'
+  it('installs the udev rule on the pool GUID, the copied instance file and the template unit the CLI would write', () => {
+    const s = sys('autoBackup')
+    expect(s.failed).toEqual([])
+    expect(s.units).toEqual(['zfs-drive-backup-auto@'])
+    expect(s.unitConfig['zfs-drive-backup-auto@']).toMatchObject({ Type: 'oneshot', ExecStart: `${ev.appOutPath}/bin/zfs-drive-backup auto run %i`, KillMode: 'mixed' })
+    const rule = s.udevRules.join('').split('\n').filter((l) => l && !l.startsWith('#'))
+    expect(rule).toEqual([`ACTION=="add", SUBSYSTEM=="block", ENV{ID_FS_TYPE}=="zfs_member", ENV{ID_FS_UUID}=="${GUID}", RUN+="/run/current-system/systemd/bin/systemctl --no-block start zfs-drive-backup-auto@1000-${GUID}.service"`])
+    const inst = s.etc[`zfs-drive-backup/auto/1000-${GUID}.json`]!
+    // A mode makes NixOS copy the file: the service refuses an instance file that is a symlink.
+    expect(inst.mode).toBe('0644')
+    // The same instance file `auto enable` writes, which the service reads (main/engine/auto.ts).
+    expect(InstanceFile.parse(JSON.parse(inst.text))).toEqual({ version: 1, uid: 1000, poolGuid: GUID, drive: 'Samsung T7', configPath: '/home/eds/.config/zfs-drive-backup/config.json', historyPath: '/home/eds/.local/state/zfs-drive-backup/history.jsonl' })
+  })
+})
+
 describe('programs.zfs-drive-backup', () => {
   it('on a system that has everything: no assertion fails, and it installs the app, sanoid, pv and the polkit action', () => {
     const s = sys('good')
     expect(s.failed).toEqual([])
     expect(s.packages).toEqual(['zfs-drive-backup-0.1.0', 'sanoid-2.2.0', 'pv-1.8.5', `text-${ev.layout.policyId}.policy-0`])
     expect(s.polkit).toBe(true)
-    // Nothing runs on its own yet: the backup-on-plug service will bring its units (and options).
+    // Without autoBackup drives nothing runs on its own.
     expect(s.units).toEqual([])
     expect(s.udevPackages).toEqual([])
   })

@@ -86,6 +86,12 @@ describe.each(FORMATS)('%s', (format) => {
     for (const f of c.files.filter((f) => f.type !== 'link')) expect(f.mode & 0o022, `${f.path} is writable by group or others`).toBe(0)
   })
 
+  it('installs the man page generated from the verb tables', () => {
+    const c = cap(format)
+    expect(entry(c, '/usr/share/man/man1/zfs-drive-backup.1'), 'zfs-drive-backup.1').toMatchObject({ mode: 0o644 })
+    expect(text(c, '/usr/share/man/man1/zfs-drive-backup.1')).toBe(readFileSync(join(import.meta.dirname, '../../build/linux/zfs-drive-backup.1'), 'utf8'))
+  })
+
   it('every module the unpacked CLI and helper load is unpacked too (plain Node cannot read into app.asar)', () => {
     const c = cap(format)
     const unpacked = unpackedPath(APP_ASAR)

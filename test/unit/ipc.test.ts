@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { IpcMainInvokeEvent } from 'electron'
+import { desktopHandlers } from '../../main/app/desktop'
 import { registerIpc, senderIs, type Handlers } from '../../main/app/ipc'
 import { invokeContract } from '../../preload/contract'
 import { createCoordinator } from '../../main/app/service'
@@ -18,7 +19,7 @@ function fakeIpc() {
   return { handle: (c: string, l: Listener) => void handlers.set(c, l), handlers }
 }
 
-const handlers: Handlers = { ...service, 'backup:start': vi.fn(async () => ({ accepted: true })) }
+const handlers: Handlers = { ...service, ...desktopHandlers({ autostart: { enabled: async () => false, set: async () => undefined }, trayHost: () => true }), 'backup:start': vi.fn(async () => ({ accepted: true })) }
 
 const page = 'file:///app/out/renderer/index.html'
 const event = (over: Partial<{ id: number; url: string; parent: unknown }> = {}) =>

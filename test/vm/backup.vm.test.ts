@@ -76,8 +76,7 @@ describe('backup to a freshly set-up drive', () => {
     const counts = progress.map(({ e }) => e.bytes)
     expect(counts).toEqual([...counts].sort((a, b) => a - b))
     expect(progress.at(-1)!.e.bytes).toBe(progress.at(-1)!.e.totalBytes)
-    const gaps = progress.slice(1).map((p, i) => p.t - progress[i]!.t)
-    expect(Math.max(...gaps)).toBeLessThan(1600)
+    // How often updates arrive is a timing figure: npm run bench reports it as (d), a test never asserts it.
     expect(progress.some(({ e }) => e.bytesPerSecond !== null && e.etaSeconds !== null)).toBe(true)
 
     expect(existsSync(drive.usb.byId)).toBe(false)

@@ -24,6 +24,9 @@ let
       polkit = c.security.polkit.enable;
       units = builtins.attrNames c.systemd.services;
       udevPackages = map (p: p.name) c.services.udev.packages;
+      udevRules = map (p: p.text) c.services.udev.packages;
+      etc = c.environment.etc;
+      unitConfig = lib.mapAttrs (_: u: u.serviceConfig) c.systemd.services;
     };
 in
 {
@@ -40,6 +43,7 @@ in
   oldSanoidPackage = system { programs.zfs-drive-backup.sanoidPackage = fake "sanoid" "2.1.0"; };
   oldServicesSanoid = system { services.sanoid = { enable = true; package = fake "sanoid" "2.1.0"; }; };
   noUdisks = system { services.udisks2.enable = lib.mkForce false; };
+  autoBackup = system { programs.zfs-drive-backup.autoBackup."Samsung T7" = { uid = 1000; home = "/home/eds"; poolGuid = "13251836079750056283"; }; };
   # What the flake exposes, with a nixpkgs whose callPackage only records what it was called on.
   flake =
     let

@@ -17,6 +17,7 @@ in
     services.sanoid.package = mkOption { type = types.package; default = fakePackage "sanoid" "2.2.0"; };
     services.udev.packages = mkOption { type = types.listOf types.package; default = [ ]; };
     systemd.services = mkOption { type = types.attrsOf types.anything; default = { }; };
+    environment.etc = mkOption { type = types.attrsOf types.anything; default = { }; };
     # NixOS >= 24.05: a list is still accepted and becomes { zfs = true; }.
     boot.supportedFilesystems = mkOption {
       type = types.coercedTo (types.listOf types.str) (fs: lib.genAttrs fs (_: true)) (types.attrsOf types.bool);

@@ -264,3 +264,62 @@ describe('stale reminder', () => {
     await t.c.dispose()
   })
 })
+
+describe('backup on plug (headless service)', () => {
+  it('a drive with autoBackup: the app starts no second run and asks nothing, even with autoBackupOnConnect', async () => {
+    const t = setup({ config: { autoBackupOnConnect: true } })
+    await t.c.start()
+    t.watcher.connect({ ...cfgDrive(t), autoBackup: true })
+    await flush()
+    expect(t.launcher.runs).toHaveLength(0)
+    expect(t.notifier.driveConnected).not.toHaveBeenCalled()
+    expect(drive(t.c).presence).toBe('connected')
+  })
+})
+
+describe('a headless run that failed while nobody was there', () => {
+  const run = (over: Record<string, unknown>) => JSON.stringify({
+    id: 'r1', verb: 'backup', drive: 'T7', startedAt: '2026-11-30T03:00:00.000Z', finishedAt: '2026-11-30T03:01:00.000Z', outcome: 'failed', durationMs: 60000, bytes: 0,
+    steps: [], warnings: [], error: { code: 'replication-failed', message: 'The drive was unplugged mid-transfer.' }, replicated: [], headless: true, notified: false, ...over,
+  })
+
+  it('is reported at the next app start, once, and shows as the last run', async () => {
+    const t = setup()
+    writeFileSync(t.files.historyPath, `${run({})}\n${run({ id: 'r2', notified: true })}\n`)
+    await t.c.start()
+    expect(t.notifier.failed).toHaveBeenCalledTimes(1)
+    expect(t.notifier.failed).toHaveBeenCalledWith('T7', 'While you were away: The drive was unplugged mid-transfer.')
+    expect(t.c.state().lastRun).toMatchObject({ id: 'r1', outcome: 'failed' })
+    await t.c.dispose()
+
+    const again = setup({ configPath: t.files.configPath, historyPath: t.files.historyPath })
+    await again.c.start()
+    expect(again.notifier.failed).not.toHaveBeenCalled()
+    await again.c.dispose()
+  })
+})
+
+describe('the backup-on-plug service\'s run, as the tray app shows it', () => {
+  it('follows its events like a run of its own (not cancellable), records no second history entry, notifies nothing itself', async () => {
+    let push: (e: import('../../../shared/events').RunEvent) => void = () => undefined
+    const t = setup({ followHeadless: (onEvent) => ((push = onEvent), () => undefined) })
+    await t.c.start()
+    const events = backupEvents()
+    push(events[0]!)
+    expect(t.c.state().run).toMatchObject({ verb: 'backup', drive: 'T7', cancellable: false })
+    expect(await t.c['backup:start']({ drive: 'T7' })).toMatchObject({ accepted: false, reason: expect.stringMatching(/in progress/) })
+    const lastProgress = events.findLastIndex((e) => e.type === 'progress')
+    for (const e of events.slice(1, lastProgress + 1)) push(e)
+    expect(t.c.state().run?.progress).toMatchObject({ bytes: 100, totalBytes: 100 })
+    for (const e of events.slice(lastProgress + 1, -1)) push(e)
+    expect(drive(t.c).presence).toBe('poweredOff')
+    push(events.at(-1)!)
+    await flush()
+    expect(t.c.state().run).toBeNull()
+    expect(t.c.state().lastRun).toMatchObject({ outcome: 'succeeded', headless: true })
+    expect(drive(t.c).lastBackupAt).not.toBeNull()
+    expect(t.launcher.runs).toHaveLength(0)
+    expect(t.notifier.backupDone).not.toHaveBeenCalled()
+    expect(() => readFileSync(t.files.historyPath, 'utf8')).toThrow()
+  })
+})

@@ -5,7 +5,8 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, truncateSync, writeFile
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { invokingUser, readOwnedFile, resolveUserFiles, userFiles } from '../../../main/config/owner'
+import { invokingUser, resolveUserFiles, userFiles } from '../../../main/config/owner'
+import { readOwnedFile } from '../../../main/config/owned'
 
 const dir = mkdtempSync(join(tmpdir(), 'zdb-owner-'))
 const passwdPath = join(dir, 'passwd')

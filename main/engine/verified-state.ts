@@ -1,0 +1,66 @@
+// What the last verified run of each drive ended with, kept by the engine itself (root's, never the
+// user's or the drive's: a value from either could make a run skip work it must do). Read by the next
+// run to skip its listings when neither side's snapshot list changed since (see noop.ts).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { z } from 'zod'
+
+export const VerifiedPair = z.object({
+  source: z.string(),
+  target: z.string(),
+  /** snapshots_changed of each side as read after the run; null when it could not be trusted. */
+  sourceChanged: z.number().int().nullable(),
+  targetChanged: z.number().int().nullable(),
+  /** The newest snapshot verified on the drive. */
+  snapshot: z.string(),
+  guid: z.string(),
+  at: z.string(),
+})
+export type VerifiedPair = z.infer<typeof VerifiedPair>
+
+const StateFile = z.object({ version: z.literal(1), drives: z.record(z.string(), z.record(z.string(), VerifiedPair)) })
+type StateFile = z.infer<typeof StateFile>
+
+export function defaultVerifiedStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.geteuid?.() === 0) return '/var/lib/zfs-drive-backup/verified.json'
+  const xdg = env.XDG_STATE_HOME
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.local/state'), 'zfs-drive-backup', 'verified.json')
+}
+
+function read(path: string): StateFile {
+  try {
+    return StateFile.parse(JSON.parse(readFileSync(path, 'utf8')))
+  } catch {
+    // Missing or damaged: nothing is known, so nothing is skipped.
+    return { version: 1, drives: {} }
+  }
+}
+
+export function readVerified(path: string, poolGuid: string): Record<string, VerifiedPair> {
+  return read(path).drives[poolGuid] ?? {}
+}
+
+/** Replaces what is known about these pairs of one drive (atomically: a crash leaves the old file). */
+export function writeVerified(path: string, poolGuid: string, pairs: readonly VerifiedPair[]): void {
+  const state = read(path)
+  const drive = { ...(state.drives[poolGuid] ?? {}) }
+  for (const p of pairs) drive[p.source] = p
+  state.drives[poolGuid] = drive
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify(state, null, 1) + '\n', { mode: 0o600 })
+  renameSync(tmp, path)
+}
+
+/** Forgets a drive's pairs (a run that changed the drive without verifying it). */
+export function forgetVerified(path: string, poolGuid: string, sources: readonly string[]): void {
+  const state = read(path)
+  const drive = state.drives[poolGuid]
+  if (!drive || !sources.some((s) => s in drive)) return
+  for (const s of sources) delete drive[s]
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify(state, null, 1) + '\n', { mode: 0o600 })
+  renameSync(tmp, path)
+}

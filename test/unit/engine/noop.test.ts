@@ -1,0 +1,56 @@
+// The no-op skip: a run with nothing new lists nothing, and never skips when it cannot be sure.
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { nothingChanged, trustworthyChanged } from '../../../main/engine/noop'
+import { forgetVerified, readVerified, writeVerified, type VerifiedPair } from '../../../main/engine/verified-state'
+import { parseSnapshotsChanged, snapshotsChangedArgv } from '../../../main/system/snapshots-changed'
+
+const last: VerifiedPair = { source: 'rpool/home', target: 'backup/home', sourceChanged: 1795757100, targetChanged: 1795757200, snapshot: 'autosnap_x', guid: '18446744073709551001', at: '2026-11-27T01:00:00.000Z' }
+
+describe('nothing changed since the last verified run', () => {
+  it('when both sides\' snapshots_changed equal what that run recorded', () => {
+    expect(nothingChanged(last, 'backup/home', { source: 1795757100, target: 1795757200 })).toBe(true)
+  })
+
+  it('not when either side moved, the target is another, or anything is unknown', () => {
+    expect(nothingChanged(last, 'backup/home', { source: 1795757101, target: 1795757200 })).toBe(false)
+    expect(nothingChanged(last, 'backup/home', { source: 1795757100, target: 1795757300 })).toBe(false)
+    expect(nothingChanged(last, 'backup/other', { source: 1795757100, target: 1795757200 })).toBe(false)
+    expect(nothingChanged(undefined, 'backup/home', { source: 1, target: 2 })).toBe(false)
+    expect(nothingChanged({ ...last, sourceChanged: null }, 'backup/home', { source: null, target: 1795757200 })).toBe(false)
+  })
+
+  it('a value read in its own second is not recorded (a snapshot later in that second would not move it)', () => {
+    expect(trustworthyChanged(1795757100, 1795757101)).toBe(1795757100)
+    expect(trustworthyChanged(1795757100, 1795757100)).toBeNull()
+    expect(trustworthyChanged(1795757102, 1795757100)).toBeNull()
+    expect(trustworthyChanged(null, 1795757100)).toBeNull()
+  })
+})
+
+describe('the record of verified runs', () => {
+  it('is kept per drive and pair, private to its owner, and survives a damaged file as "nothing known"', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'zdb-verified-')), 'state', 'verified.json')
+    expect(readVerified(path, '1')).toEqual({})
+    writeVerified(path, '1', [last])
+    writeVerified(path, '2', [{ ...last, guid: '5' }])
+    expect(readVerified(path, '1')).toEqual({ 'rpool/home': last })
+    expect(readVerified(path, '2')['rpool/home']?.guid).toBe('5')
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    forgetVerified(path, '1', ['rpool/home'])
+    expect(readVerified(path, '1')).toEqual({})
+    writeFileSync(path, '{"version":1,"drives":{"1":{"rpool/home":{"source":3}}}}')
+    expect(readVerified(path, '1')).toEqual({})
+    expect(readFileSync(path, 'utf8')).toContain('"source":3')
+  })
+})
+
+describe('snapshots_changed', () => {
+  it('is read for both datasets in one zfs get', () => {
+    expect(snapshotsChangedArgv(['rpool/home', 'backup/home'])).toEqual(['zfs', 'get', '-Hp', '-o', 'name,property,value,source', 'snapshots_changed', 'rpool/home', 'backup/home'])
+    const m = parseSnapshotsChanged('rpool/home\tsnapshots_changed\t1795757136\t-\nbackup/home\tsnapshots_changed\t-\t-\n')
+    expect([...m]).toEqual([['rpool/home', 1795757136], ['backup/home', null]])
+  })
+})
