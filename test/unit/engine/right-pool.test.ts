@@ -107,9 +107,8 @@ describe('the drive\'s pool, by GUID, at every step', () => {
     expect(changes(r.calls)).toEqual([])
   })
 
-  // TODO: the stand-ins do not yet model all the listings the native planner (issue 11) reads; proven in test/vm/root-boundary.vm.test.ts.
-  it.skip('a normal backup imports by GUID, sends into the drive\'s pool and exports it by the name read from the GUID', async () => {
-    const r = await run({ pools: [laptop, drive()] }, (o) => backup(o))
+  it('a normal backup imports by GUID, sends into the drive\'s pool and exports it by the name read from the GUID', async () => {
+    const r = await run({ pools: [laptop, drive()] }, (o) => backup({ ...o, statePath: join(lockDir, 'verified.json') }))
     expect(r.error).toBeNull()
     expect(r.outcome).toBe('succeeded')
     const c = changes(r.calls)

@@ -61,31 +61,70 @@ if (tool === 'zpool') {
   const sub = args[0]
   if (sub === 'version') out('zfs-2.3.3-1\nzfs-kmod-2.3.3-1\n')
   else if (sub === 'list' && args.some((a) => a.startsWith('snapshot'))) {
-    const d = dataset(last)
-    if (!d) fail(`cannot open '${last}': dataset does not exist`)
+    // One listing of several datasets (-d 1 A B …), as the planner asks; bookmarks only when asked for.
+    const names = args.includes('-d') ? args.slice(args.indexOf('-d') + 2) : [last]
     const cols = args[args.indexOf('-o') + 1].split(',')
-    for (const [snap, guid, txg, creation] of d.ds.snapshots) {
-      const v = { name: `${last}@${snap}`, guid, createtxg: txg, creation }
-      out(cols.map((c) => v[c] ?? '-').join('\t') + '\n')
+    const withBookmarks = args[args.indexOf('-t') + 1].split(',').includes('bookmark')
+    let missing = false
+    for (const name of names) {
+      const d = dataset(name)
+      if (!d) {
+        process.stderr.write(`cannot open '${name}': dataset does not exist\n`)
+        missing = true
+        continue
+      }
+      const rows = d.ds.snapshots.map(([snap, guid, txg, creation]) => ({ name: `${name}@${snap}`, guid, createtxg: txg, creation }))
+      if (withBookmarks) rows.push(...(d.ds.bookmarks ?? []).map(([bm, guid, txg]) => ({ name: `${name}#${bm}`, guid, createtxg: txg })))
+      for (const v of rows) out(cols.map((c) => v[c] ?? '-').join('\t') + '\n')
     }
+    if (missing) process.exit(1)
   } else if (sub === 'list') {
     if (!dataset(last)) fail(`cannot open '${last}': dataset does not exist`)
     out(last + '\n')
   } else if (sub === 'get') {
-    const d = dataset(last)
-    if (!d) fail(`cannot open '${last}': dataset does not exist`)
-    const mp = d.ds.mountpoint ?? `/mnt/${d.p.name}/${d.rel}`
-    const v = {
-      encryption: d.ds.encryption, keystatus: d.ds.encryption === 'off' ? '-' : d.ds.keystatus, keylocation: d.ds.encryption === 'off' ? 'none' : 'prompt',
-      encryptionroot: d.ds.encryption === 'off' ? '-' : last, readonly: 'on', snapdir: 'visible', mountpoint: (d.p.altroot ?? '') + mp, canmount: 'on',
-      mounted: d.ds.mounted ? 'yes' : 'no', receive_resume_token: '-',
+    // zfs get -Hp -o name,property,value,source PROPS NAME…: datasets and snapshots; a missing one is
+    // said on stderr (exit 1) while the others are printed, as zfs does.
+    let missing = false
+    for (const name of args.slice(5)) {
+      const [dsName, snapName] = name.split('@')
+      const d = dataset(dsName)
+      const snap = snapName === undefined ? null : d?.ds.snapshots.find((x) => x[0] === snapName)
+      if (!d || snap === undefined) {
+        process.stderr.write(`cannot open '${name}': dataset does not exist\n`)
+        missing = true
+        continue
+      }
+      const mp = d.ds.mountpoint ?? `/mnt/${d.p.name}/${d.rel}`
+      const v = {
+        encryption: d.ds.encryption, keystatus: d.ds.encryption === 'off' ? '-' : d.ds.keystatus, keylocation: d.ds.encryption === 'off' ? 'none' : 'prompt',
+        encryptionroot: d.ds.encryption === 'off' ? '-' : dsName, readonly: 'on', snapdir: 'visible', mountpoint: (d.p.altroot ?? '') + mp, canmount: 'on',
+        mounted: d.ds.mounted ? 'yes' : 'no', receive_resume_token: '-', snapshots_changed: '-',
+        ...(snap ? { guid: snap[1], createtxg: snap[2], creation: snap[3] } : {}),
+      }
+      for (const prop of args[4].split(',')) out(`${name}\t${prop}\t${v[prop] ?? '-'}\t-\n`)
     }
-    for (const prop of args[4].split(',')) out(`${last}\t${prop}\t${v[prop] ?? '-'}\t-\n`)
+    if (missing) process.exit(1)
   } else if (sub === 'send') out('full\t' + last + '\t1000\nsize\t1000\n')
   else if (sub === 'destroy') {
-    const [ds, snap] = last.split('@')
+    if (last.includes('#')) {
+      const [ds, bm] = last.split('#')
+      const d = dataset(ds)
+      if (d) d.ds.bookmarks = (d.ds.bookmarks ?? []).filter((b) => b[0] !== bm)
+    } else {
+      // ds@a,b,c destroys a batch.
+      const [ds, snaps] = last.split('@')
+      const gone = snaps.split(',')
+      const d = dataset(ds)
+      if (d) d.ds.snapshots = d.ds.snapshots.filter((s) => !gone.includes(s[0]))
+    }
+    save()
+  } else if (sub === 'bookmark') {
+    const [snapFull, bmFull] = args.slice(-2)
+    const [ds, snapName] = snapFull.split('@')
     const d = dataset(ds)
-    if (d) d.ds.snapshots = d.ds.snapshots.filter((s) => s[0] !== snap)
+    const snap = d?.ds.snapshots.find((x) => x[0] === snapName)
+    if (!snap) fail(`cannot open '${snapFull}': dataset does not exist`)
+    d.ds.bookmarks = [...(d.ds.bookmarks ?? []), [bmFull.split('#')[1], snap[1], snap[2]]]
     save()
   } else if (sub === 'mount') {
     const d = dataset(last)
@@ -118,7 +157,7 @@ if (tool === 'zpool') {
     const [pool, ...rest] = tgt.split('/')
     const p = byName(pool)
     if (!p) fail(`CRITICAL ERROR: target ${tgt} does not exist`)
-    p.datasets[rest.join('/')] = { ...s.ds, snapshots: s.ds.snapshots.map((x) => [...x]), keystatus: 'unavailable', mounted: false }
+    p.datasets[rest.join('/')] = { ...s.ds, snapshots: s.ds.snapshots.map((x) => [...x]), bookmarks: [], keystatus: 'unavailable', mounted: false }
     save()
   }
 } else if (tool === 'pv' && args.includes('--version')) out('pv 1.8.5\n')

@@ -11,6 +11,8 @@ export interface FakeDataset {
   mountpoint?: string
   mountOptions?: string
   snapshots: [string, string, string, string][]
+  /** [name, guid, createtxg] */
+  bookmarks?: [string, string, string][]
 }
 
 export interface FakePool {
