@@ -15,7 +15,8 @@ const write = (stream: NodeJS.WriteStream) => (t: string): void => {
 main(process.argv.slice(2), { out: write(process.stdout), err: write(process.stderr), isTty: Boolean(process.stdout.isTTY) }, controller.signal).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err)
+    // Never a stack trace: main() answers every failure it knows; this is the last word on the rest.
+    process.stderr.write(`✗ Unexpected error: ${err instanceof Error ? err.message : String(err)} (this is a bug; please report it)\n`)
     process.exit(1)
   },
 )
