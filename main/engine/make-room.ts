@@ -5,7 +5,7 @@
 //    syncoid) prune after a successful send, so a failed send never costs the drive any history.
 // And what it offers when the drive is full: the retention's removals, with the flag that applies them.
 import type { Config, DriveConfig } from '../config/schema'
-import { destroySnapshotsArgv, getManyProperties } from '../system/zfs'
+import { getManyProperties, rollbackArgv } from '../system/zfs'
 import { bytes } from './units'
 import type { StepContext } from './pipeline'
 import type { ReplicationPlan } from './plan'
@@ -26,8 +26,9 @@ export interface BeforeSending {
 export async function beforeSending(ctx: StepContext, s: BeforeSending): Promise<ReplicationPlan[]> {
   for (const p of s.plans) {
     if (!p.discard?.length) continue
-    ctx.info(`${p.target}: ${s.dryRun ? 'would discard' : 'discarding'} ${p.discard.map((d) => `@${d.snapshot}`).join(', ')} (sent earlier, destroyed on the laptop since), as confirmed`)
-    for (const argv of destroySnapshotsArgv(p.target, p.discard.map((d) => d.snapshot))) await ctx.runner.run(argv)
+    // Back to the newest shared snapshot: the later ones are exactly those confirmed (plan.ts checked).
+    ctx.info(`${p.target}: ${s.dryRun ? 'would discard' : 'discarding'} ${p.discard.map((d) => `@${d.snapshot}`).join(', ')} (sent earlier, destroyed on the laptop since), as confirmed: back to @${p.common}`)
+    await ctx.runner.run(rollbackArgv(`${p.target}@${p.common}`))
   }
   if (!s.pruneFirst) return s.plans
   const lists = beforeListing(s.plans)

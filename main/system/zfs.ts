@@ -374,6 +374,15 @@ export function receiveAbortArgv(dataset: string): string[] {
   return ['zfs', 'receive', '-A', dataset]
 }
 
+/**
+ * `zfs rollback -r DS@snap`: back to that snapshot, destroying every later one. A receive without -F needs
+ * the target unchanged since its newest snapshot, so destroying the later snapshots alone is not enough.
+ */
+export function rollbackArgv(snapshot: string): string[] {
+  assertSnapshotName(snapshot)
+  return ['zfs', 'rollback', '-r', snapshot]
+}
+
 /** `zfs diff -H snap [snap|dataset]`; both must be mounted (the key loaded) for zfs to walk them. */
 export function diffArgv(from: string, to: string): string[] {
   assertSnapshotName(from, 'diff from')
