@@ -127,7 +127,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   function buildState(): AppState {
     return {
       configured: data.configured,
-      sources: data.config.sources.map((s) => ({ dataset: s.dataset, allowUnencrypted: s.allowUnencrypted })),
+      sources: data.config.sources.map((s) => ({ dataset: s.dataset, allowUnencrypted: s.allowUnencrypted, snapshotBeforeBackup: s.snapshotBeforeBackup })),
       drives: data.config.drives.map(drive),
       run: runs.status(),
       lastRun,
@@ -359,7 +359,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     'sources:set': async ({ datasets, allowUnencrypted }) => {
       const allow = new Set(allowUnencrypted ?? [])
       try {
-        data.setConfig(await saveConfig({ ...data.config, sources: datasets.map((dataset) => ({ dataset, allowUnencrypted: allow.has(dataset) })) }, deps.configPath))
+        data.setConfig(await saveConfig({ ...data.config, sources: datasets.map((dataset) => ({ ...data.config.sources.find((s) => s.dataset === dataset), dataset, allowUnencrypted: allow.has(dataset) })) }, deps.configPath))
         watcher?.setDrives?.(data.config.drives)
         await refreshSnapshots()
         changed()

@@ -49,5 +49,6 @@ export function driveView(i: DriveViewInput): DriveStatus {
     busyHolders: i.busyHolders,
     canBackUp: canBackUp(i),
     canEject: canEject(i),
+    ...(r.keyCheck ? { keyCheck: r.keyCheck } : {}),
   }
 }

@@ -50,6 +50,7 @@ export type LifecycleErrorCode =
   | 'restore-path-invalid'
   | 'restore-destination-exists'
   | 'snapshot-not-found'
+  | 'snapshot-refused'
   | 'scrub-failed'
 
 export class EngineError extends Error {

@@ -17,6 +17,7 @@ import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
 import { JobConfigError, invokingUid, readJobConfig } from './config'
+import { invokingUidFrom } from '../engine/delegation'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
 import { LineTooLong, StdinLines } from './lines'
@@ -114,7 +115,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
+  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, invokingUid: invokingUidFrom(io.env), ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }
