@@ -4,7 +4,7 @@ import { configuredSnapshot, handSnapshot } from '../engine/hand-snapshot'
 import { displayCommand, ExecaRunner } from '../system/runner'
 import { confirmTyped } from './confirm'
 import { runWithEvents } from './run-events'
-import { EXIT, type CliCommand, type VerbContext } from './command'
+import { EXIT, historyOf, type CliCommand, type VerbContext } from './command'
 import { jsonLine } from './json'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -37,7 +37,8 @@ export const guideVerbs: Record<string, CliCommand> = {
         return EXIT.usage
       }
       const runner = new ExecaRunner()
-      const user = await resolveUser(runner, invokingUidFrom(process.env))
+      // As root, whom sudo/doas/pkexec names (main/config/owner.ts's answer); otherwise yourself.
+      const user = await resolveUser(runner, ctx.owner?.uid ?? invokingUidFrom(process.env))
       const report = await readDelegation(runner, ctx.config, user, str(ctx.values.source))
       if (sub === 'check') {
         printReport(ctx, report)
@@ -58,7 +59,7 @@ export const guideVerbs: Record<string, CliCommand> = {
         ctx.io.err('Nothing changed.\n')
         return EXIT.cancelled
       }
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         changeDelegation({ config: ctx.config, uid: user.uid, mode, ...(str(ctx.values.source) ? { source: str(ctx.values.source)! } : {}), runner, emit, signal: ctx.signal }),
       )
     },
@@ -75,7 +76,7 @@ export const guideVerbs: Record<string, CliCommand> = {
       const [sub, a, b] = ctx.positionals
       const runner = new ExecaRunner()
       if (sub === 'create' && a && b) {
-        return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) => handSnapshot({ config: ctx.config, action: { kind: 'create', source: a, name: b }, runner, emit, signal: ctx.signal }))
+        return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) => handSnapshot({ config: ctx.config, action: { kind: 'create', source: a, name: b }, runner, emit, signal: ctx.signal }))
       }
       if (sub === 'destroy' && a && !b) {
         const { name } = configuredSnapshot(ctx.config, a)
@@ -88,7 +89,7 @@ export const guideVerbs: Record<string, CliCommand> = {
           }
           confirm = name
         }
-        return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) => handSnapshot({ config: ctx.config, action: { kind: 'destroy', snapshot: a, confirm: confirm! }, runner, emit, signal: ctx.signal }))
+        return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) => handSnapshot({ config: ctx.config, action: { kind: 'destroy', snapshot: a, confirm: confirm! }, runner, emit, signal: ctx.signal }))
       }
       ctx.io.err(`usage: zfs-drive-backup ${guideVerbs.snapshot!.usage}\n`)
       return EXIT.usage

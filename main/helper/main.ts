@@ -16,7 +16,7 @@ import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
-import { JobConfigError, invokingUid, readJobConfig } from './config'
+import { JobConfigError, jobConfigSource, readJobConfig } from './config'
 import { invokingUidFrom } from '../engine/delegation'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
@@ -36,6 +36,8 @@ export interface HelperDeps {
   dispatch?: DispatchTable
   readConfig?: (path: string, ownerUid: number | null) => Promise<Config>
   lockPath?: string
+  /** passwd(5) to find the invoking user's home in (tests). */
+  passwdPath?: string
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
   holdSleep?: HoldSleep
@@ -81,6 +83,12 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   }
   const job = parsed.data
 
+  // The packaged wrappers say which polkit action let us in. The everyday one keeps its authorization for
+  // a few minutes; setup and adopt must have asked for the password just now (their own action).
+  if (io.env.ZFS_DRIVE_BACKUP_ACTION === 'run' && (job.verb === 'setup' || job.verb === 'adopt')) {
+    return reject('job-refused', `${job.verb === 'setup' ? 'Setting up a drive' : 'Adopting a drive'} needs its own password prompt; the app starts it through the setup action (zfs-drive-backup-setup-helper).`)
+  }
+
   let secret: string | null = null
   if (SECRET_VERBS.has(job.verb)) {
     try {
@@ -93,8 +101,13 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   input.discard()
 
   let config: Config
+  let invokingGid: number | null = null
+  let invokingOwner: number | null = null
   try {
-    config = await (deps.readConfig ?? readJobConfig)(job.configPath, invokingUid(io.env))
+    const source = await jobConfigSource(job.configPath, io.env, deps.passwdPath)
+    config = await (deps.readConfig ?? readJobConfig)(source.path, source.ownerUid)
+    invokingGid = source.ownerGid
+    invokingOwner = source.ownerUid
   } catch (err) {
     if (err instanceof JobConfigError) return reject(err.code === 'config-invalid' ? 'config-invalid' : err.code, err.message)
     throw err
@@ -115,7 +128,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, invokingUid: invokingUidFrom(io.env), ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? invokingUidFrom(io.env), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

@@ -15,8 +15,9 @@ const USER = 'g15user'
 const HOME = `/home/${USER}`
 const CLI = join(process.cwd(), 'out/main/cli.js')
 const HELPER = join(process.cwd(), 'out/main/helper.js')
-const configPath = `${HOME}/cfg/config.json`
-const historyPath = `${HOME}/cfg/history.jsonl`
+// The helper reads only the pkexec user's own config, at its default place.
+const configPath = `${HOME}/.config/zfs-drive-backup/config.json`
+const historyPath = `${HOME}/.local/state/zfs-drive-backup/history.jsonl`
 let uid = 0
 let src: SourcePool
 let drive: BackupDrive
@@ -66,12 +67,13 @@ beforeAll(async () => {
   writeFileSync(`${src.mountpoint}/notes.txt`, 'written after the first snapshot\n')
   second = await snap(src)
   drive = await makeBackupDrive('g15d1', 'bk15')
-  mkdirSync(`${HOME}/cfg`, { recursive: true })
+  mkdirSync(`${HOME}/.config/zfs-drive-backup`, { recursive: true })
+  mkdirSync(`${HOME}/.local/state/zfs-drive-backup`, { recursive: true })
   const config = configFor(src, [{ name: 'T7', drive }], { afterBackup: { export: true, powerOff: false } })
   config.sources[0]!.snapshotBeforeBackup = true
   writeFileSync(configPath, JSON.stringify(config))
   chmodSync(configPath, 0o644)
-  await sh(['chown', '-R', `${USER}:${USER}`, `${HOME}/cfg`])
+  await sh(['chown', '-R', `${USER}:${USER}`, `${HOME}/.config`, `${HOME}/.local`])
 })
 
 afterAll(async () => {
