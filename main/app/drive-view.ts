@@ -52,6 +52,7 @@ export function driveView(i: DriveViewInput): DriveStatus {
     busyHolders: i.busyHolders,
     canBackUp: canBackUp(i),
     canEject: canEject(i),
+    ...(r.keyCheck ? { keyCheck: r.keyCheck } : {}),
   }
 }
 
