@@ -12,6 +12,10 @@ export const verbLabel: Record<Verb, string> = {
   'restore-open': 'Opening the backup',
   'restore-close': 'Closing the backup',
   'verify-key': 'Key check',
+  'delegation-grant': 'Granting ZFS permissions',
+  'delegation-revoke': 'Revoking ZFS permissions',
+  'snapshot-create': 'Taking a snapshot',
+  'snapshot-destroy': 'Deleting a snapshot',
 }
 
 /** What the run is doing, as a heading before the drive's name: "Backing up T7". */
@@ -24,4 +28,8 @@ export const verbDoing: Record<Verb, string> = {
   'restore-open': 'Opening the backup on',
   'restore-close': 'Closing the backup on',
   'verify-key': 'Checking the key on',
+  'delegation-grant': 'Granting ZFS permissions',
+  'delegation-revoke': 'Revoking ZFS permissions',
+  'snapshot-create': 'Taking a snapshot',
+  'snapshot-destroy': 'Deleting a snapshot',
 }

@@ -19,6 +19,24 @@ export type DrivePresence = z.infer<typeof DrivePresence>
 
 export const Why = z.object({ ok: z.boolean(), reason: z.string().optional() })
 
+/** When the passphrase was last proven and whether a rehearsal is due (days: since then, or since first use). */
+export const KeyCheck = z.object({ lastProvenAt: z.iso.datetime().nullable(), days: z.number().int().nullable(), due: z.boolean(), everyDays: z.number().int().positive() })
+export type KeyCheck = z.infer<typeof KeyCheck>
+
+/** One source's delegation for the invoking user: held, missing, and the exact commands grant/revoke run. */
+export const SourceDelegation = z.object({
+  dataset: z.string(),
+  held: z.array(z.string()),
+  missing: z.array(z.string()),
+  revocable: z.array(z.string()),
+  grant: z.array(z.string()).nullable(),
+  revoke: z.array(z.string()).nullable(),
+})
+export type SourceDelegation = z.infer<typeof SourceDelegation>
+
+export const Delegation = z.object({ user: z.string(), root: z.boolean(), sources: z.array(SourceDelegation), needs: z.array(z.object({ permission: z.string(), use: z.string() })) })
+export type Delegation = z.infer<typeof Delegation>
+
 export const DriveStatus = z.object({
   name: DriveName,
   pool: z.string(),
@@ -31,10 +49,16 @@ export const DriveStatus = z.object({
   scrubDue: z.boolean(),
   /** Newest snapshot on the laptop vs on the drive (as of the last time the drive was read). */
   snapshots: z.object({ sourceNewest: z.string().nullable(), driveNewest: z.string().nullable(), missingOnDrive: z.number().int().nonnegative().nullable() }),
+  /**
+   * What the next backup starts from, and when it would have to be a full send (with its size), in words;
+   * one line per source when the drive backs up several. Absent or null: not known yet.
+   */
+  nextBackup: z.array(z.string()).nullable().optional(),
   /** Processes that kept the pool busy at the last failed eject or export. */
   busyHolders: z.array(Holder).nullable(),
   canBackUp: Why,
   canEject: Why,
+  keyCheck: KeyCheck.optional(),
 })
 export type DriveStatus = z.infer<typeof DriveStatus>
 
@@ -56,7 +80,7 @@ export type RunStatus = z.infer<typeof RunStatus>
 
 export const AppState = z.object({
   configured: z.boolean(),
-  sources: z.array(z.object({ dataset: z.string(), allowUnencrypted: z.boolean() })),
+  sources: z.array(z.object({ dataset: z.string(), allowUnencrypted: z.boolean(), snapshotBeforeBackup: z.boolean().optional() })),
   drives: z.array(DriveStatus),
   run: RunStatus.nullable(),
   /** The last run's outcome, until the next one starts: the window shows "done — safe to unplug" or the error. */

@@ -59,6 +59,7 @@ export const infoVerbs: Record<string, CliCommand> = {
           continue
         }
         ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? (r.lastBackupAt ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ' — due') : ''}\n`)
+        if (r.keyCheck) ctx.io.out(`  passphrase last proven ${when(r.keyCheck.lastProvenAt)}${r.keyCheck.due ? ` — rehearsal due (every ${r.keyCheck.everyDays} days): zfs-drive-backup verify-key --drive '${r.drive}'` : ''}\n`)
         ctx.io.out(`  last scrub ${when(r.lastScrub?.at ?? null)}${r.lastScrub ? ` (${r.lastScrub.errors} error${r.lastScrub.errors === 1 ? '' : 's'})` : ''}${r.scrubDue ? ` — due (every ${ctx.config.scrubEveryDays} days)` : ''}\n`)
         for (const t of r.targets) {
           const lag = t.missingOnDrive === null ? 'unknown until the drive is read' : t.missingOnDrive === 0 ? 'up to date' : `${t.missingOnDrive} snapshot${t.missingOnDrive === 1 ? '' : 's'} behind`
@@ -87,7 +88,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
         for (const r of rows) {
           const mark = (v: boolean | null) => (v === null ? '?' : v ? '●' : '·')
-          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${r.retention === 'prune' ? '  ← removed at the next backup (the drive\'s retention)' : ''}\n`)
+          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${retentionNote(r)}\n`)
         }
       }
       return EXIT.ok
@@ -114,4 +115,11 @@ export const infoVerbs: Record<string, CliCommand> = {
       return EXIT.ok
     },
   },
+}
+
+/** What the drive's retention does with a snapshot at the next backup, where that is news: it goes, or the drive keeps what the laptop pruned. */
+function retentionNote(r: { laptop: boolean; drive: boolean | null; retention?: 'keep' | 'prune' }): string {
+  if (r.retention === 'prune') return '  ← removed at the next backup (the drive\'s retention)'
+  if (r.retention === 'keep' && !r.laptop) return '  ← kept by the drive\'s retention (the laptop pruned it)'
+  return ''
 }

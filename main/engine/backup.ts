@@ -25,6 +25,7 @@ import { describeRetention } from './retention'
 import { defaultVerifiedStatePath, readVerified } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
+import { withSnapshotNow } from './snapshot-now-steps'
 import { pickDrive, requireRoot } from './preflight'
 
 export interface BackupState {
@@ -237,7 +238,7 @@ export async function backup(o: BackupOptions): Promise<Outcome> {
   const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, pruneFirst: o.pruneFirst ?? false, ...(o.discard ? { discard: o.discard } : {}), ...(o.lockPath ? { lockPath: o.lockPath } : {}), ...(o.statePath ? { statePath: o.statePath } : {}) })
   const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
-    return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })
+    return await runPipeline({ verb: 'backup', drive: drive.name, steps: withSnapshotNow(backupSteps, o.config, drive), state, runner, emit: o.emit, signal: o.signal })
   } finally {
     state.lock?.release()
   }

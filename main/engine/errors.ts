@@ -59,6 +59,7 @@ export type LifecycleErrorCode =
   | 'restore-pool-unprotected'
   | 'restore-destination-exists'
   | 'snapshot-not-found'
+  | 'snapshot-refused'
   | 'scrub-failed'
 
 /** A failed command's own output, for the run's record (never its headline). */

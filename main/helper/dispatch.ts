@@ -14,6 +14,7 @@ import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import { withSleepHeld, type HoldSleep } from '../engine/sleep'
 import type { Job, JobVerb } from './job'
+import { guideDispatch } from './guide-verbs'
 
 export interface HelperContext<J extends Job = Job> {
   job: J
@@ -28,6 +29,8 @@ export interface HelperContext<J extends Job = Job> {
   /** Aborted when stdin closes (the app cancelled or went away) or on SIGTERM/SIGINT/SIGHUP. */
   signal: AbortSignal
   lockPath?: string
+  /** Who root acts for (PKEXEC_UID, SUDO_UID): delegation is always theirs. */
+  invokingUid?: number
   /** Holds sleep off while a run writes to the drive (main/engine/sleep.ts); absent in tests. */
   holdSleep?: HoldSleep
 }
@@ -66,6 +69,7 @@ export const dispatch: DispatchTable = {
     withSleepHeld(c.holdSleep, `Setting up ${c.job.name}`, () => setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) })),
   adopt: (c) =>
     adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, failmodeContinue: c.job.failmodeContinue ?? false, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
+  ...guideDispatch,
 }
 
 export function availableVerbs(table: DispatchTable = dispatch): JobVerb[] {

@@ -17,6 +17,7 @@ import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
 import { JobConfigError, jobConfigSource, readJobConfig } from './config'
+import { invokingUidFrom } from '../engine/delegation'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
 import { LineTooLong, StdinLines } from './lines'
@@ -101,10 +102,12 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
 
   let config: Config
   let invokingGid: number | null = null
+  let invokingOwner: number | null = null
   try {
     const source = await jobConfigSource(job.configPath, io.env, deps.passwdPath)
     config = await (deps.readConfig ?? readJobConfig)(source.path, source.ownerUid)
     invokingGid = source.ownerGid
+    invokingOwner = source.ownerUid
   } catch (err) {
     if (err instanceof JobConfigError) return reject(err.code === 'config-invalid' ? 'config-invalid' : err.code, err.message)
     throw err
@@ -125,7 +128,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, invokingGid, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? invokingUidFrom(io.env), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

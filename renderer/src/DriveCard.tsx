@@ -5,6 +5,7 @@ import { age, plural, snapName, when } from './format'
 import { backupBlocked, presenceText } from './labels'
 import { EjectPanel } from './EjectPanel'
 import { ScrubPanel } from './ScrubPanel'
+import { KeyCheckPanel } from './KeyCheckPanel'
 
 export function DriveCard({ drive, running }: { drive: DriveStatus; running: boolean }) {
   const api = useApi()
@@ -36,6 +37,14 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
         <dd>{s.driveNewest ? <code>{snapName(s.driveNewest)}</code> : 'none yet'}</dd>
         <dt>Missing on the drive</dt>
         <dd>{s.missingOnDrive === null ? 'unknown until the drive is read' : s.missingOnDrive === 0 ? 'nothing — up to date' : plural(s.missingOnDrive, 'snapshot')}</dd>
+        {drive.nextBackup && (
+          <>
+            <dt>Next backup</dt>
+            {drive.nextBackup.map((line) => (
+              <dd key={line}>{line}</dd>
+            ))}
+          </>
+        )}
       </dl>
       {drive.stale && (
         <p className="warn stale" role="status">
@@ -60,6 +69,7 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
       <div className="drive-panels">
         <EjectPanel drive={drive} running={running} />
         <ScrubPanel drive={drive} running={running} />
+        <KeyCheckPanel drive={drive} running={running} />
       </div>
     </section>
   )

@@ -3,6 +3,7 @@ import { useState } from 'react'
 import type { DriveStatus } from '../../preload/contract'
 import { useApi, useLoad } from './api'
 import { DiffPanel } from './DiffPanel'
+import { HandSnapshots } from './HandSnapshots'
 import { DrivePicker } from './DrivePicker'
 import { when } from './format'
 
@@ -51,11 +52,13 @@ export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; r
                   <td>
                     {r.onDrive === null ? <span className="muted">not read</span> : <Where present={r.onDrive} />}
                     {r.retention === 'prune' && <span className="muted"> — removed at the next backup</span>}
+                    {r.retention === 'keep' && !r.onSource && <span className="muted"> — kept by this drive's retention</span>}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <HandSnapshots timeline={g} />
         </div>
       ))}
       {list.data && groups.length === 0 && <p>No snapshots yet: sanoid has not taken any.</p>}
