@@ -5,12 +5,12 @@ import { z } from 'zod'
 import { Holder, Progress, RunEvent, Verb } from '../shared/events'
 import { RunRecord } from '../shared/run-record'
 import {
-  Accepted, AppState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why, ZfsName,
+  Accepted, AppState, AutoBackupState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why, ZfsName,
 } from '../shared/wire'
 
 // The shared schemas the contract is made of, so the renderer imports its types from the contract alone.
 export { Holder, Progress, RunEvent, RunRecord, Verb }
-export { Accepted, AppState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why }
+export { Accepted, AppState, AutoBackupState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why }
 
 const driveOnly = z.object({ drive: DriveName }).strict()
 
@@ -41,6 +41,8 @@ export const invokeContract = {
   'folder:choose': { request: z.undefined(), response: z.string().nullable() },
   'desktop:get': { request: z.undefined(), response: DesktopInfo },
   'autostart:set': { request: z.object({ enabled: z.boolean() }).strict(), response: Accepted },
+  /** Backup on plug for a drive: through the privileged helper (auto enable|disable). */
+  'auto:set': { request: z.object({ drive: DriveName, enabled: z.boolean() }).strict(), response: Accepted },
 } as const
 
 /** Events main pushes to the renderer. Progress is throttled to at most 10 a second. */

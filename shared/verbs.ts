@@ -12,6 +12,7 @@ export const verbLabel: Record<Verb, string> = {
   'restore-open': 'Opening the backup',
   'restore-close': 'Closing the backup',
   'verify-key': 'Key check',
+  auto: 'Backup on plug setting',
 }
 
 /** What the run is doing, as a heading before the drive's name: "Backing up T7". */
@@ -24,4 +25,5 @@ export const verbDoing: Record<Verb, string> = {
   'restore-open': 'Opening the backup on',
   'restore-close': 'Closing the backup on',
   'verify-key': 'Checking the key on',
+  auto: 'Setting backup on plug for',
 }

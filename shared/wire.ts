@@ -19,6 +19,10 @@ export type DrivePresence = z.infer<typeof DrivePresence>
 
 export const Why = z.object({ ok: z.boolean(), reason: z.string().optional() })
 
+/** Backup on plug (the udev rule and service of `auto enable`): on only when the config and root's install agree; the note says what is off when they do not. */
+export const AutoBackupState = z.object({ on: z.boolean(), note: z.string().nullable() })
+export type AutoBackupState = z.infer<typeof AutoBackupState>
+
 export const DriveStatus = z.object({
   name: DriveName,
   pool: z.string(),
@@ -35,6 +39,8 @@ export const DriveStatus = z.object({
   busyHolders: z.array(Holder).nullable(),
   canBackUp: Why,
   canEject: Why,
+  /** The window's switch: the state, and whether it may be flipped now (and if not, why). */
+  autoBackup: AutoBackupState.extend({ canChange: Why }).optional(),
 })
 export type DriveStatus = z.infer<typeof DriveStatus>
 

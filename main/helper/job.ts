@@ -28,6 +28,8 @@ export const Job = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('restore-open'), ...base, drive: JobDriveName }),
   z.strictObject({ verb: z.literal('restore-close'), ...base, drive: JobDriveName }),
   z.strictObject({ verb: z.literal('verify-key'), ...base, drive: JobDriveName }),
+  // Backup on plug on or off for the drive (the window's switch; the CLI's auto enable|disable).
+  z.strictObject({ verb: z.literal('auto'), ...base, drive: JobDriveName, on: z.boolean() }),
 ])
 export type Job = z.infer<typeof Job>
 /** A job's verb is the kind of run it starts (shared/events.ts Verb): the two lists must stay one. */

@@ -16,6 +16,9 @@ import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
+import { join } from 'node:path'
+import { APP_DIR } from '../config/load'
+import { lookupUser } from '../system/passwd'
 import { JobConfigError, invokingUid, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
@@ -38,6 +41,8 @@ export interface HelperDeps {
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
   holdSleep?: HoldSleep
+  /** For the auto verb: the service command and (tests) where its files go. */
+  auto?: HelperContext['auto']
 }
 
 const KNOWN_VERBS = Job.options.map((o) => o.shape.verb.value)
@@ -104,6 +109,15 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
     return reject('drive-unknown', `No drive named "${name}" is configured in ${job.configPath}.`)
   }
 
+  // Backup on plug is installed for the user who asked: their uid and history go into root's instance file.
+  let invoker: HelperContext['invoker']
+  if (job.verb === 'auto') {
+    const uid = invokingUid(io.env) ?? 0
+    const user = await lookupUser(deps.runner, uid)
+    if (!user) return reject('user-unknown', `No user has uid ${uid}.`)
+    invoker = { uid, historyPath: join(user.home, '.local', 'state', APP_DIR, 'history.jsonl') }
+  }
+
   const table = deps.dispatch ?? defaultDispatch
   const handler = table[job.verb] as ((c: HelperContext) => Promise<Outcome>) | null
   if (!handler) return reject('not-available', `${verbLabel[job.verb]} is not available in this version yet.`, HELPER_EXIT.notAvailable)
@@ -114,7 +128,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
+  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

@@ -5,6 +5,7 @@ import { age, plural, snapName, when } from './format'
 import { backupBlocked, presenceText } from './labels'
 import { EjectPanel } from './EjectPanel'
 import { ScrubPanel } from './ScrubPanel'
+import { AutoBackupSwitch } from './AutoBackupSwitch'
 
 export function DriveCard({ drive, running }: { drive: DriveStatus; running: boolean }) {
   const api = useApi()
@@ -60,6 +61,7 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
       <div className="drive-panels">
         <EjectPanel drive={drive} running={running} />
         <ScrubPanel drive={drive} running={running} />
+        <AutoBackupSwitch drive={drive} />
       </div>
     </section>
   )

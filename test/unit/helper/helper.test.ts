@@ -160,6 +160,6 @@ describe('a valid job', () => {
   })
 
   it('the dispatch table runs every verb of the job schema', () => {
-    expect(availableVerbs().sort()).toEqual(['adopt', 'backup', 'eject', 'restore-close', 'restore-open', 'scrub', 'setup', 'verify-key'])
+    expect(availableVerbs().sort()).toEqual(['adopt', 'auto', 'backup', 'eject', 'restore-close', 'restore-open', 'scrub', 'setup', 'verify-key'])
   })
 })
