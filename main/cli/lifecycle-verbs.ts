@@ -119,7 +119,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
       }
       // Held only while we follow the scrub (--wait); without it the command returns at once.
       return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
-        withSleepHeld(ctx.values.wait ? holdSleep(ctx) : undefined, `Scrubbing ${pickDrive(ctx.config, str(ctx.values.drive)).name}`, () =>
+        withSleepHeld(ctx.values.wait ? holdSleep(ctx) : undefined, `Scrubbing ${str(ctx.values.drive) ?? ctx.config.drives[0]?.name ?? 'the drive'}`, () =>
           scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ExecaRunner(), emit, signal: ctx.signal })),
       )
     },
