@@ -78,7 +78,7 @@ function stage(projectDir: string): { dir: string; scripts: Record<LinuxFormat, 
     writeFileSync(afterRemove, composeScript(tpl('after-remove.tpl'), own('after-remove.sh'), REMOVAL_GUARD[format]))
     scripts[format] = { afterInstall, afterRemove }
   }
-  const files: [string, number][] = [['zfs-drive-backup', 0o755], ['zfs-drive-backup-helper', 0o755], [`${POLICY_ID}.policy`, 0o644]]
+  const files: [string, number][] = [['zfs-drive-backup', 0o755], ['zfs-drive-backup-helper', 0o755], ['zfs-drive-backup-setup-helper', 0o755], [`${POLICY_ID}.policy`, 0o644]]
   for (const [name, mode] of files) {
     copyFileSync(join(projectDir, 'build/linux', name), join(dir, name))
     chmodSync(join(dir, name), mode)
@@ -106,6 +106,8 @@ function packageFiles(projectDir: string, dir: string): string[] {
     `${join(dir, 'zfs-drive-backup')}=/usr/bin/zfs-drive-backup`,
     // The helper sits next to the app archive, where the app looks for it (main/app/privileged.ts).
     `${join(dir, 'zfs-drive-backup-helper')}=${INSTALL_DIR}/resources/helper/zfs-drive-backup-helper`,
+    // Setup and adopt: the same helper under the setup action (a password every time).
+    `${join(dir, 'zfs-drive-backup-setup-helper')}=${INSTALL_DIR}/resources/helper/zfs-drive-backup-setup-helper`,
     `${join(dir, `${POLICY_ID}.policy`)}=/usr/share/polkit-1/actions/${POLICY_ID}.policy`,
     // electron-builder installs the PNG sizes from build/icons; the scalable one is added here.
     `${join(projectDir, 'build/icons/scalable.svg')}=/usr/share/icons/hicolor/scalable/apps/${GUI_EXECUTABLE}.svg`,

@@ -1,7 +1,7 @@
 // Electron entry: wiring only. Everything with behaviour lives in Electron-free modules it injects into:
 // the coordinator (state, runs, notifications), the launcher (pkexec + helper), the tray controller.
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray } from 'electron'
 import { defaultConfigPath } from './config/load'
 import { availableVerbs } from './helper/dispatch'
 import { defaultHistoryPath } from './history/store'
@@ -13,7 +13,7 @@ import { registerIpc, senderIs } from './app/ipc'
 import { launchAction, unpackedPath } from './app/launch'
 import { helperCommand, installedHelper, PkexecLauncher } from './app/privileged'
 import { TrayController } from './app/tray'
-import { lockDown, windowOptions } from './app/window'
+import { denyPermissions, lockDown, pageUrl, windowOptions } from './app/window'
 import { fileAutostart, HIDDEN_FLAG } from './app/autostart'
 import { desktopHandlers } from './app/desktop'
 import { openWindowAtStart, windowClosedNotice } from './app/first-launch'
@@ -27,7 +27,7 @@ if (!app.requestSingleInstanceLock()) {
   let trayHost = true
   let toldHowToReturn = false
   const assets = join(__dirname, '../../assets')
-  const pageUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(__dirname, '../renderer/index.html')}`
+  const page = pageUrl({ packaged: app.isPackaged, env: process.env, indexHtml: join(__dirname, '../renderer/index.html') })
 
   const openWindow = (): void => {
     if (!win) {
@@ -42,7 +42,7 @@ if (!app.requestSingleInstanceLock()) {
           void dialog.showMessageBox({ type: 'info', title: 'ZFS Drive Backup', ...notice })
         }
       })
-      void win.loadURL(pageUrl)
+      void win.loadURL(page)
       win.once('ready-to-show', () => win?.show())
     } else {
       win.show()
@@ -57,6 +57,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => undefined)
 
   void app.whenReady().then(async () => {
+    denyPermissions(session.defaultSession)
     const notifier = await Notifier.start({ icon: unpackedPath(join(assets, 'icon.png')), desktopEntry: 'zfs-drive-backup' })
     const coordinator = createCoordinator({
       configPath: defaultConfigPath(),
@@ -91,7 +92,7 @@ if (!app.requestSingleInstanceLock()) {
     trayHost = await hasTrayHost()
     // From source the app is electron plus this folder; packaged, the executable alone.
     const autostart = fileAutostart(app.isPackaged ? [process.execPath] : [process.execPath, app.getAppPath()])
-    registerIpc(ipcMain, { ...coordinator, ...desktopHandlers({ autostart, trayHost: () => trayHost }) }, senderIs(() => win?.webContents.id, () => pageUrl))
+    registerIpc(ipcMain, { ...coordinator, ...desktopHandlers({ autostart, trayHost: () => trayHost }) }, senderIs(() => win?.webContents.id, () => page))
     // Both streams are rate-limited by the coordinator (progress ≤ 10/s).
     coordinator.onChange((state) => {
       win?.webContents.send('state:changed', state)

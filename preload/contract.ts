@@ -32,7 +32,7 @@ export const invokeContract = {
   'diff:get': { request: z.object({ dataset: ZfsName, from: z.string().min(1).max(255), to: z.string().min(1).max(255) }).strict(), response: z.object({ entries: z.array(DiffEntry) }) },
   'disks:list': { request: z.undefined(), response: z.array(DiskCandidate) },
   'setup:start': { request: z.object({ disk: ByIdPath, name: DriveName, confirm: z.string() }).strict(), response: Accepted },
-  'adopt:start': { request: z.object({ pool: ZfsName, target: ZfsName, name: DriveName }).strict(), response: Accepted },
+  'adopt:start': { request: z.object({ pool: ZfsName, target: ZfsName, name: DriveName, failmodeContinue: z.boolean().default(true) }).strict(), response: Accepted },
   'scrub:start': { request: driveOnly, response: Accepted },
   // The passphrase travels in this one call only; main hands it to the helper's stdin and forgets it.
   'restore:open': { request: z.object({ drive: DriveName, passphrase: z.string().min(1).max(512) }).strict(), response: Accepted },

@@ -68,6 +68,8 @@ export const AppState = z.object({
   /** The last run's outcome, until the next one starts: the window shows "done — safe to unplug" or the error. */
   lastRun: RunRecord.nullable(),
   restore: z.object({ drive: DriveName, snapshotDir: z.string() }).nullable(),
+  /** What is wrong with the app's own files (a config that does not load, an unreadable history), one sentence each. */
+  problems: z.array(z.string()).optional(),
 })
 export type AppState = z.infer<typeof AppState>
 

@@ -22,6 +22,8 @@ export class AppData {
   configExists = false
   /** Newest first. */
   history: RunRecord[] = []
+  /** What was wrong with the config or history at the last load, one sentence each (shown in the window). */
+  problems: string[] = []
   private sourceSnapshots = new Map<string, SnapshotInfo[]>()
   /** Per drive whose pool is imported: its snapshots per target. */
   private driveSnapshots = new Map<string, Map<string, SnapshotInfo[]>>()
@@ -36,17 +38,23 @@ export class AppData {
     return this.config.drives.find((d) => d.name === name) ?? null
   }
 
+  /** The app starts whatever the state of its files: what is wrong is noted, never thrown. */
   async load(): Promise<void> {
+    this.problems = []
+    const note = (message: string): void => {
+      this.o.log(message)
+      this.problems.push(message)
+    }
     try {
       const loaded = await loadConfig(this.o.configPath)
       this.config = loaded.config
       this.configExists = loaded.exists
     } catch (err) {
-      this.o.log(err instanceof ConfigError ? err.message : `config: ${String(err)}`)
+      note(`The config could not be loaded: ${err instanceof ConfigError ? err.message.replace(/\s*\n\s*/g, '; ') : String(err)}`)
       this.config = emptyConfig()
       this.configExists = false
     }
-    this.history = validRuns(await readRuns(this.o.historyPath, 500, this.o.log))
+    this.history = validRuns(await readRuns(this.o.historyPath, 500, note).catch((err: unknown) => (note(`The history could not be read: ${String(err)}`), [])))
   }
 
   setConfig(config: Config): void {

@@ -143,6 +143,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       run: runs.status(),
       lastRun,
       restore,
+      ...(data.problems.length ? { problems: [...data.problems] } : {}),
     }
   }
 
@@ -357,7 +358,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       if (confirm !== disk.split('/').at(-1) && confirm !== disk) return { accepted: false, reason: 'Type the disk’s name exactly to confirm that it will be erased.' }
       return runs.start(job('setup', { disk, name, confirm }))
     },
-    'adopt:start': async ({ pool, target, name }) => runs.start(job('adopt', { pool, target, name })),
+    'adopt:start': async ({ pool, target, name, failmodeContinue }) => runs.start(job('adopt', { pool, target, name, failmodeContinue })),
     'restore:open': async ({ drive, passphrase }) => {
       if (/[\r\n]/.test(passphrase)) return { accepted: false, reason: 'A passphrase cannot contain a line break.' }
       if (!data.drive(drive)) return unknownDrive(drive)

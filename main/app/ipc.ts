@@ -32,6 +32,16 @@ export function senderIs(webContentsId: () => number | undefined, pageUrl: () =>
     const frame = event.senderFrame
     if (!frame || event.sender.id !== webContentsId()) return false
     if (frame.parent !== null) return false
-    return frame.url.split('#')[0] === pageUrl().split('#')[0]
+    return samePage(frame.url, pageUrl())
+  }
+}
+
+/** Both URLs parsed, compared without the fragment: `file:///opt/ZFS%20Drive%20Backup/…` is the page at `/opt/ZFS Drive Backup/…`. */
+export function samePage(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)]
+    return x.protocol === y.protocol && x.host === y.host && x.pathname === y.pathname && x.search === y.search
+  } catch {
+    return false
   }
 }

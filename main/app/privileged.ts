@@ -13,6 +13,7 @@
 // the helper runs as root, so the app could not signal it anyway, and EOF is also what the helper sees
 // when the app dies, so it never outlives the app.
 import { execa } from 'execa'
+import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { RunEvent } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
@@ -28,6 +29,23 @@ export const HELPER_IN_RESOURCES = 'helper/zfs-drive-backup-helper'
  */
 export function installedHelper(appPath: string): string | null {
   return basename(appPath) === 'app.asar' ? join(dirname(appPath), HELPER_IN_RESOURCES) : null
+}
+
+/** The wrapper of the setup action (auth_admin, never kept): setup and adopt erase or take over a disk. */
+export const SETUP_HELPER_IN_RESOURCES = 'helper/zfs-drive-backup-setup-helper'
+
+/** Verbs that go through the setup action: a password every time, whatever was asked minutes before. */
+export const SETUP_VERBS: ReadonlySet<Job['verb']> = new Set(['setup', 'adopt'])
+
+/**
+ * The command for setup and adopt: the setup wrapper next to the installed one when it is there, else the
+ * same command as for the rest (from source; a package without the setup action).
+ */
+export function setupCommandFor(command: readonly string[], exists: (path: string) => boolean = existsSync): string[] {
+  const [first, wrapper] = command
+  if (first !== 'pkexec' || !wrapper?.endsWith(`/${HELPER_IN_RESOURCES}`)) return [...command]
+  const setup = `${wrapper.slice(0, -HELPER_IN_RESOURCES.length)}${SETUP_HELPER_IN_RESOURCES}`
+  return exists(setup) ? ['pkexec', setup] : [...command]
 }
 /** Dev builds only: a JSON array, e.g. ["sudo","-n","node","out/main/helper.js"]. Ignored when packaged. */
 export const HELPER_ENV = 'ZFS_DRIVE_BACKUP_HELPER'
@@ -142,14 +160,14 @@ export interface PkexecLauncherOptions {
 export class PkexecLauncher implements Launcher {
   constructor(private readonly opts: PkexecLauncherOptions) {}
 
-  command(): readonly string[] {
-    const [first, ...rest] = this.opts.command
+  command(verb?: Job['verb']): readonly string[] {
+    const [first, ...rest] = verb && SETUP_VERBS.has(verb) ? setupCommandFor(this.opts.command) : this.opts.command
     if (first === 'pkexec') return [resolvePkexec((this.opts.env ?? process.env).PATH, this.opts.fallbackDirs) ?? 'pkexec', ...rest]
-    return [...this.opts.command]
+    return [first!, ...rest]
   }
 
   run(job: Job, opts: { secret?: string; onEvent: (e: RunEvent) => void; onProtocolError?: (line: string) => void }): RunHandle {
-    const argv = this.command()
+    const argv = this.command(job.verb)
     const [file, ...args] = argv
     if (this.opts.command[0] === 'pkexec' && file === 'pkexec') {
       const error: LaunchError = { code: 'pkexec-missing', message: 'pkexec is not installed, so the app cannot ask for your password.', hint: 'Install polkit (Debian/Ubuntu: sudo apt install pkexec polkitd; NixOS: security.polkit.enable = true).' }

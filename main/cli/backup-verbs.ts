@@ -7,7 +7,7 @@ import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
-import { EXIT, type CliCommand } from './command'
+import { EXIT, historyOf, type CliCommand } from './command'
 import { jsonLine } from './json'
 
 const driveOption = { drive: { type: 'string' } } as const
@@ -26,7 +26,7 @@ export const backupVerbs: Record<string, CliCommand> = {
       const driveName = typeof ctx.values.drive === 'string' ? ctx.values.drive : undefined
       // A dry run writes nothing, so it lets the laptop sleep.
       const hold = dryRun ? undefined : sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) })
-      return runWithEvents(ctx.io, ctx.json, dryRun ? null : ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, dryRun ? null : historyOf(ctx), (emit) =>
         withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, ...(driveName ? { driveName } : {}) })),
       )
     },
@@ -37,7 +37,7 @@ export const backupVerbs: Record<string, CliCommand> = {
   Names the processes that keep the pool busy instead of forcing the export.`,
     options: driveOption,
     run: (ctx) =>
-      runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         eject({ config: ctx.config, runner: new ExecaRunner(), emit, signal: ctx.signal, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
       ),
   },

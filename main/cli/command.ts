@@ -15,6 +15,8 @@ export interface VerbContext {
   config: Config
   configPath: string
   historyPath: string
+  /** Running as root for this user (sudo, doas, pkexec, or their --config): their files stay theirs. */
+  owner: { uid: number; gid: number; name: string } | null
   values: Record<string, string | boolean | string[] | undefined>
   positionals: string[]
   json: boolean
@@ -33,6 +35,9 @@ export interface CliCommand {
   /** Left out of --help and the man page's command list (run by the systemd service, not by people). */
   internal?: boolean
 }
+
+/** Where a run's record goes, and whose file it is. */
+export const historyOf = (ctx: Pick<VerbContext, 'historyPath' | 'owner'>): { path: string; owner: { uid: number; gid: number } | null } => ({ path: ctx.historyPath, owner: ctx.owner })
 
 /** Exit codes the brief fixed: scripts branch on them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notPresent: 3, busy: 4, overdue: 5, neverBackedUp: 6, cancelled: 130 } as const

@@ -1,17 +1,18 @@
 // `zfs-drive-backup`: the engine from a terminal, for people who live in one and for scripts (--json
 // prints the same events the tray app receives). Runs as root (sudo/doas), like the guide's alias.
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ConfigError, defaultConfigPath, loadConfig } from '../config/load'
+import { defaultConfigPath, loadConfig } from '../config/load'
+import { loadOwnedConfig } from '../config/owned'
+import { resolveUserFiles } from '../config/owner'
 import { emptyConfig } from '../config/schema'
-import { EngineError } from '../engine/errors'
+import { describeError, printError } from './errors'
 import { defaultHistoryPath } from '../history/store'
 import { autoVerbs } from './auto-verbs'
 import { backupVerbs } from './backup-verbs'
 import { infoVerbs } from './info-verbs'
 import { lifecycleVerbs } from './lifecycle-verbs'
-import { exitCodeFor } from './run-events'
 import { EXIT, type Io, type CliCommand } from './command'
 
 export type { Io }
@@ -58,6 +59,7 @@ export function appVersion(): string {
 
 export async function main(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
   const name = argv[0]
+  const json = argv.includes('--json')
   if (name === '--version' || name === 'version') {
     io.out(`zfs-drive-backup ${appVersion()}\n`)
     return EXIT.ok
@@ -68,14 +70,14 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
   }
   const verb = verbs[name]
   if (!verb) {
-    io.err(`unknown command "${name}"\n\n${usage()}\n`)
+    printError(io, json, { code: 'usage', message: `Unknown command "${name.slice(0, 40)}".`, hint: `zfs-drive-backup --help lists them: ${Object.keys(verbs).join(', ')}`, exitCode: EXIT.usage })
     return EXIT.usage
   }
   let parsed
   try {
     parsed = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: true, options: { ...common, ...verb.options } })
   } catch (err) {
-    io.err(`${(err as Error).message}\n\nusage: zfs-drive-backup ${verb.usage}\n`)
+    printError(io, json, { code: 'usage', message: (err as Error).message.split('\n')[0]!, hint: `usage: zfs-drive-backup ${verb.usage.split('\n')[0]}`, exitCode: EXIT.usage })
     return EXIT.usage
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>
@@ -83,20 +85,23 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
     io.out(`usage: zfs-drive-backup ${verb.usage}\n`)
     return EXIT.ok
   }
-  const configPath = typeof values.config === 'string' ? values.config : defaultConfigPath()
-  const historyPath = typeof values.history === 'string' ? values.history : defaultHistoryPath()
   try {
-    const { config } = verb.ownConfig ? { config: emptyConfig() } : await loadConfig(configPath)
-    return await verb.run({ config, configPath, historyPath, values, positionals: parsed.positionals, json: Boolean(values.json), io, signal })
+    const files = await resolveUserFiles({
+      env: process.env, euid: process.geteuid?.() ?? -1,
+      ...(typeof values.config === 'string' ? { config: absolute(values.config) } : {}),
+      ...(typeof values.history === 'string' ? { history: absolute(values.history) } : {}),
+      defaults: { configPath: defaultConfigPath(), historyPath: defaultHistoryPath() },
+    })
+    // As root, a file is read on behalf of the user it belongs to (or root), with the helper's checks.
+    const root = process.geteuid?.() === 0
+    const { config } = verb.ownConfig ? { config: emptyConfig() } : root ? await loadOwnedConfig(files.configPath, files.owner?.uid ?? 0) : await loadConfig(files.configPath)
+    const owner = files.owner ? { uid: files.owner.uid, gid: files.owner.gid, name: files.owner.name } : null
+    return await verb.run({ config, configPath: files.configPath, historyPath: files.historyPath, owner, values, positionals: parsed.positionals, json: Boolean(values.json), io, signal })
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.err(`✗ ${err.message}\n`)
-      return EXIT.usage
-    }
-    if (err instanceof EngineError) {
-      io.err(`✗ ${err.message}${err.hint ? `\n  ${err.hint}` : ''}\n`)
-      return exitCodeFor('failed', err.code)
-    }
-    throw err
+    const e = describeError(err)
+    printError(io, json, e)
+    return e.exitCode
   }
 }
+
+const absolute = (p: string): string => resolve(p)

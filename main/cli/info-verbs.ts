@@ -3,7 +3,6 @@ import { pickDrive } from '../engine/preflight'
 import { runDoctor } from '../engine/doctor'
 import { readDriveStatus } from '../engine/drive-status'
 import { autoBackupState } from '../engine/auto-switch'
-import { invokingUid } from './invoker'
 import { describeNextBase } from '../engine/next-base'
 import { bytes } from '../engine/units'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
@@ -54,7 +53,7 @@ export const infoVerbs: Record<string, CliCommand> = {
       const runner = new ExecaRunner()
       const reports = []
       for (const d of drives) {
-        const r = { ...(await readDriveStatus(runner, ctx.config, d, runs)), autoBackup: autoBackupState(d, invokingUid()) }
+        const r = { ...(await readDriveStatus(runner, ctx.config, d, runs)), autoBackup: autoBackupState(d, ctx.owner?.uid ?? process.getuid?.() ?? 0) }
         reports.push(r)
         if (ctx.json) {
           ctx.io.out(jsonLine('status', r))

@@ -1,26 +1,16 @@
-// Who root is acting for: the user behind sudo or pkexec, else root itself. Their config and history are
-// the default ones under their home (looked up in passwd, since sudo may have reset HOME to root's).
-import { join } from 'node:path'
-import { APP_DIR } from '../config/load'
+// Who root is acting for: the user behind sudo, doas or pkexec (config/owner.ts answers, from passwd,
+// never from HOME or XDG variables the caller may have kept), else root itself.
+import { invokingUser as invokingAccount, userFiles } from '../config/owner'
 import { lookupUser, type UserEntry } from '../system/passwd'
 import type { Runner } from '../system/runner'
 
-export function invokingUid(env: NodeJS.ProcessEnv = process.env): number {
-  for (const name of ['PKEXEC_UID', 'SUDO_UID'] as const) {
-    const v = env[name]
-    if (v !== undefined && /^\d+$/.test(v)) return Number(v)
-  }
-  return process.getuid?.() ?? 0
-}
-
 export async function invokingUser(runner: Runner, env: NodeJS.ProcessEnv = process.env): Promise<UserEntry | null> {
-  return lookupUser(runner, invokingUid(env))
+  const found = await invokingAccount(env, process.geteuid?.() ?? -1)
+  return found ? found.user : lookupUser(runner, process.getuid?.() ?? 0)
 }
 
 /** The XDG defaults of another user: root cannot know their XDG_* variables, so the spec's fallbacks. */
-export function userDefaultPaths(user: UserEntry): { configPath: string; historyPath: string } {
-  return { configPath: join(user.home, '.config', APP_DIR, 'config.json'), historyPath: join(user.home, '.local/state', APP_DIR, 'history.jsonl') }
-}
+export const userDefaultPaths = (user: UserEntry): { configPath: string; historyPath: string } => userFiles(user)
 
 /**
  * Drops root for good: after the root work of a run, its history and notification are the user's own

@@ -13,7 +13,7 @@ import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
 import { sleepHolder, withSleepHeld } from '../engine/sleep'
 import { defaultSecretReader } from './secret'
-import { EXIT, type CliCommand, type VerbContext } from './command'
+import { EXIT, historyOf, type CliCommand, type VerbContext } from './command'
 import { jsonLine } from './json'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
@@ -67,9 +67,9 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
         return EXIT.usage
       }
       const sources = Array.isArray(ctx.values.source) ? ctx.values.source : []
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         withSleepHeld(holdSleep(ctx), `Setting up ${name}`, () => setup({
-          config: ctx.config, configPath: ctx.configPath, disk, name, confirm: str(ctx.values.confirm), sources,
+          config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, disk, name, confirm: str(ctx.values.confirm), sources,
           ...(str(ctx.values.pool) ? { pool: str(ctx.values.pool)! } : {}),
           reformat: Boolean(ctx.values.reformat), powerOff: Boolean(ctx.values['power-off']),
           runner: new ExecaRunner(), emit, signal: ctx.signal,
@@ -79,9 +79,11 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
   },
   adopt: {
     summary: 'take over a drive prepared by hand with the guide (no formatting)',
-    usage: `adopt --pool NAME --target DATASET [--name NAME] [--source DATASET]
-  Checks that DATASET is a raw-encrypted copy of the source (common snapshots, key not on the drive).`,
-    options: { pool: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' } },
+    usage: `adopt --pool NAME --target DATASET [--name NAME] [--source DATASET] [--failmode-continue]
+  Checks that DATASET is a raw-encrypted copy of the source (common snapshots, key not on the drive).
+  --failmode-continue  set failmode=continue on the pool (as setup does): with the default, wait, a
+                       drive unplugged mid-write hangs every later zfs command until it is back`,
+    options: { pool: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' }, 'failmode-continue': { type: 'boolean' } },
     async run(ctx) {
       const pool = str(ctx.values.pool)
       const target = str(ctx.values.target)
@@ -89,9 +91,9 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
         ctx.io.err('adopt needs --pool NAME and --target DATASET (e.g. --pool backup --target backup/eds)\n')
         return EXIT.usage
       }
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         adopt({
-          config: ctx.config, configPath: ctx.configPath, pool, target,
+          config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, pool, target, failmodeContinue: Boolean(ctx.values['failmode-continue']),
           ...(str(ctx.values.name) ? { name: str(ctx.values.name)! } : {}),
           ...(str(ctx.values.source) ? { source: str(ctx.values.source)! } : {}),
           runner: new ExecaRunner(), emit, signal: ctx.signal,
@@ -118,7 +120,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
         return EXIT.ok
       }
       // Held only while we follow the scrub (--wait); without it the command returns at once.
-      return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         withSleepHeld(ctx.values.wait ? holdSleep(ctx) : undefined, `Scrubbing ${str(ctx.values.drive) ?? ctx.config.drives[0]?.name ?? 'the drive'}`, () =>
           scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ExecaRunner(), emit, signal: ctx.signal })),
       )
@@ -139,11 +141,11 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
       const runner = new ExecaRunner()
       switch (sub) {
         case 'open':
-          return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
-            restoreOpen({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner, emit, signal: ctx.signal }),
+          return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
+            restoreOpen({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), ...(ctx.owner ? { viewerGid: ctx.owner.gid } : {}), runner, emit, signal: ctx.signal }),
           )
         case 'close':
-          return runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) => restoreClose({ config: ctx.config, ...driveName(ctx), runner, emit, signal: ctx.signal }))
+          return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) => restoreClose({ config: ctx.config, ...driveName(ctx), runner, emit, signal: ctx.signal }))
         case 'list': {
           const drive = pickDrive(ctx.config, str(ctx.values.drive))
           const rows = await restoreList(runner, drive)
@@ -173,7 +175,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
     usage: 'verify-key [--drive NAME]',
     options: { drive: { type: 'string' } },
     run: (ctx) =>
-      runWithEvents(ctx.io, ctx.json, ctx.historyPath, (emit) =>
+      runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         verifyKey({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner: new ExecaRunner(), emit, signal: ctx.signal }),
       ),
   },

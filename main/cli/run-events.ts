@@ -18,7 +18,7 @@ export function exitCodeFor(outcome: Outcome, errorCode: string | null): number 
 }
 
 /** `tap` sees every event too (the headless service builds its own record from them). */
-export async function runWithEvents(io: Io, json: boolean, historyPath: string | null, start: (emit: Emit) => Promise<Outcome>, tap?: (e: RunEvent) => void): Promise<number> {
+export async function runWithEvents(io: Io, json: boolean, history: { path: string; owner: { uid: number; gid: number } | null } | null, start: (emit: Emit) => Promise<Outcome>, tap?: (e: RunEvent) => void): Promise<number> {
   const titles = new Map<string, string>()
   let fold: RunFold | null = null
   let errorCode: string | null = null
@@ -42,6 +42,6 @@ export async function runWithEvents(io: Io, json: boolean, historyPath: string |
   }
   const outcome = await start(emit)
   const record = (fold as RunFold | null)?.record
-  if (record && historyPath) await appendRun(record, historyPath)
+  if (record && history) await appendRun(record, history.path, history.owner)
   return exitCodeFor(outcome, errorCode)
 }

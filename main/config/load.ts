@@ -1,7 +1,7 @@
 // Loading and saving config.json. Errors name the field path and the rule
 // (`drives[0].poolGuid: must be a decimal pool GUID`) so a hand-edited file can be fixed from the message.
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { chown, lstat, mkdir, open, rename, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { z } from 'zod'
@@ -71,19 +71,38 @@ export interface LoadedConfig {
   exists: boolean
 }
 
+/** A config is a few KiB: anything past this is refused before it is read. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024
+
 export async function loadConfig(path = defaultConfigPath()): Promise<LoadedConfig> {
   let text: string
+  let fh
   try {
-    text = await readFile(path, 'utf8')
+    fh = await open(path, 'r')
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: emptyConfig(), path, exists: false }
-    throw e
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { config: emptyConfig(), path, exists: false }
+    throw new ConfigError(path, [code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be opened (${code ?? String(e)})`])
+  }
+  try {
+    const st = await fh.stat()
+    if (st.isDirectory()) throw new ConfigError(path, ['is a folder, not a config file'])
+    if (!st.isFile()) throw new ConfigError(path, ['is not a regular file'])
+    if (st.size > MAX_CONFIG_FILE_BYTES) throw new ConfigError(path, [`is ${st.size} bytes; a config is at most ${MAX_CONFIG_FILE_BYTES}`])
+    const buf = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1)
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+    if (bytesRead > MAX_CONFIG_FILE_BYTES) throw new ConfigError(path, [`is more than ${MAX_CONFIG_FILE_BYTES} bytes`])
+    text = buf.subarray(0, bytesRead).toString('utf8')
+  } finally {
+    await fh.close()
   }
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch (e) {
-    throw new ConfigError(path, [`is not valid JSON (${(e as Error).message})`])
+    // JSON.parse quotes the text around the error; keep only where it is.
+    const at = /position \d+(?: \(line \d+ column \d+\))?/.exec((e as Error).message)?.[0]
+    throw new ConfigError(path, [`is not valid JSON${at ? ` (at ${at})` : ''}`])
   }
   return { config: parseConfig(data, path), path, exists: true }
 }
@@ -92,12 +111,17 @@ export async function loadConfig(path = defaultConfigPath()): Promise<LoadedConf
  * Validates, then writes atomically: a temporary file in the same directory, fsynced, renamed over the
  * old one. A crash leaves either the old or the new config, never half of one.
  */
-export async function saveConfig(config: unknown, path = defaultConfigPath()): Promise<Config> {
+export async function saveConfig(config: unknown, path = defaultConfigPath(), owner: { uid: number; gid: number } | null = null): Promise<Config> {
   const valid = parseConfig(config, path)
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  const dir = dirname(path)
+  const existed = await lstat(dir).then(() => true, () => false)
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  // Root saving a user's config (sudo zfs-drive-backup setup): the folder and the file stay theirs.
+  if (owner && !existed) await chown(dir, owner.uid, owner.gid)
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const fh = await open(tmp, 'wx', 0o600)
   try {
+    if (owner) await fh.chown(owner.uid, owner.gid)
     await fh.writeFile(`${JSON.stringify(valid, null, 2)}\n`, 'utf8')
     await fh.sync()
   } finally {

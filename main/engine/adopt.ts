@@ -2,10 +2,9 @@
 // disk, check that the target is a raw-encrypted replica of the source (own encryption root, key not
 // loaded, a common snapshot with the same guid), record it, export. Refuses with the reason otherwise.
 import type { Config, DriveConfig } from '../config/schema'
-import { byIdFor, readByIdLinks } from '../system/lsblk'
 import type { Runner } from '../system/runner'
 import { datasetExists, getDatasetProperties, listSnapshots } from '../system/zfs'
-import { BY_ID_DIR, importByGuidArgv, listImportable, listPools, parseStatusJson, statusJsonArgv, type VdevStatus } from '../system/zpool'
+import { importByGuidArgv, listImportable, listPools, parsePoolGet, poolGetArgv, poolSetArgv } from '../system/zpool'
 import { EngineError } from './errors'
 import { requireRoot } from './preflight'
 import type { Emit } from '../../shared/events'
@@ -13,11 +12,15 @@ import { LifecycleError } from './lifecycle-errors'
 import { exportStep, IMPORTED_BEFORE } from './export-step'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { recordDrive, withDrive } from './setup'
+import { poolDisk } from './pool'
+import { recordDrive, withDrive, type ConfigOwner } from './setup'
+
+export { diskOfVdev } from './pool'
 
 export interface AdoptOptions {
   config: Config
   configPath?: string
+  configOwner?: ConfigOwner | null
   onRecorded?: (drive: DriveConfig, config: Config) => Promise<void>
   pool: string
   target: string
@@ -27,6 +30,8 @@ export interface AdoptOptions {
   emit: Emit
   signal: AbortSignal
   lockPath?: string
+  /** Set failmode=continue (as setup does): with `wait`, a pulled cable hangs every later zfs command. */
+  failmodeContinue?: boolean
 }
 
 interface AdoptState {
@@ -37,21 +42,6 @@ interface AdoptState {
   disk: string | null
   source: string | null
   drive: DriveConfig | null
-}
-
-/** The whole-disk by-id link of a vdev path (…-part1 → …). */
-export function diskOfVdev(path: string, links: { link: string; device: string }[] = []): string | null {
-  const byId = path.startsWith(`${BY_ID_DIR}/`) ? path : byIdFor(path, links)[0]
-  return byId ? byId.replace(/-part\d+$/, '') : null
-}
-
-function firstLeaf(vdevs: readonly VdevStatus[]): VdevStatus | null {
-  for (const v of vdevs) {
-    if (v.children.length === 0 && v.path) return v
-    const c = firstLeaf(v.children)
-    if (c) return c
-  }
-  return null
 }
 
 /** Why `target` is not a raw-encrypted replica of `source`, or undefined (pure: for unit tests). */
@@ -87,10 +77,11 @@ const steps: Step<AdoptState>[] = [
         await ctx.runner.run(importByGuidArgv(s.guid), { timeoutMs: 300_000 })
         s.importedByUs = true
       }
-      const [st] = parseStatusJson((await ctx.runner.run(statusJsonArgv(s.o.pool))).stdout)
-      const leaf = st ? firstLeaf(st.vdevs) : null
-      s.disk = leaf?.path ? diskOfVdev(leaf.path, await readByIdLinks()) : null
-      if (!s.disk) throw new EngineError('command-failed', `Could not find the /dev/disk/by-id link of ${s.o.pool}'s disk (${leaf?.path ?? 'no device'}).`)
+      // From here on the pool is the one with this GUID: re-read its name from it.
+      const now = (await listPools(ctx.runner)).find((p) => p.guid === s.guid)
+      if (!now || now.name !== s.o.pool) throw new EngineError('pool-name-mismatch', `The pool with GUID ${s.guid} is imported as ${now?.name ?? '(nothing)'}, not ${s.o.pool}.`, 'Nothing was recorded; run adopt again with its name.')
+      s.disk = await poolDisk(ctx, s.o.pool)
+      if (!s.disk) throw new EngineError('command-failed', `Could not find the /dev/disk/by-id link of ${s.o.pool}'s disk.`)
       return { note: `${s.o.pool}: GUID ${s.guid} on ${s.disk}` }
     },
   },
@@ -130,6 +121,20 @@ const steps: Step<AdoptState>[] = [
     },
   },
   {
+    id: 'failmode',
+    title: 'Let a pulled cable fail instead of hang (failmode)',
+    async run(ctx, s) {
+      const got = parsePoolGet((await ctx.runner.run(poolGetArgv(s.o.pool, ['failmode']))).stdout).get(s.o.pool)?.failmode?.value
+      if (got !== 'wait') return { skipped: `failmode=${got ?? '?'}` }
+      if (!s.o.failmodeContinue) {
+        ctx.warn('failmode-wait', `${s.o.pool} has failmode=wait: if the drive is unplugged mid-write, every later zfs command hangs until it is back. Adopt with --failmode-continue (or run zpool set failmode=continue ${s.o.pool}) as setup does.`)
+        return { skipped: 'failmode=wait kept (not asked to change it)' }
+      }
+      await ctx.runner.run(poolSetArgv(s.o.pool, 'failmode', 'continue'))
+      return { note: 'failmode=continue' }
+    },
+  },
+  {
     id: 'record',
     title: 'Record the drive in the config',
     async run(_ctx, s) {
@@ -139,7 +144,7 @@ const steps: Step<AdoptState>[] = [
       if (other) throw new LifecycleError('drive-name-taken', other.name === name ? `A drive named "${name}" is already configured (pool GUID ${other.poolGuid}).` : `This pool is already configured as drive "${other.name}".`, 'Choose another --name, or remove that drive from the config.')
       const existing = o.config.drives.find((d) => d.poolGuid === s.guid)
       const drive: DriveConfig = { name, pool: o.pool, poolGuid: s.guid!, disk: s.disk!, targets: { ...(existing?.targets ?? {}), [s.source!]: o.target } }
-      const config = o.configPath ? await recordDrive(o.configPath, drive) : withDrive(o.config, drive)
+      const config = o.configPath ? await recordDrive(o.configPath, drive, null, o.configOwner ?? null) : withDrive(o.config, drive)
       await o.onRecorded?.(drive, config)
       s.drive = drive
       return { note: `drive "${name}": ${s.source} → ${o.target}` }

@@ -14,7 +14,7 @@ import { exportStep } from './export-step'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step, type StepContext } from './pipeline'
 import { estimatePlan, readSides, resolvePlan, type ReplicationPlan } from './plan'
-import { importDrivePool, powerOffDrive } from './pool'
+import { importDrivePool, powerOffDrive, type DrivePool } from './pool'
 import { keepBases } from './keep-base'
 import { readChanges, recordVerified, unchangedPlans, type ChangeReading } from './noop'
 import { pruneDrive } from './prune-drive'
@@ -39,6 +39,8 @@ export interface BackupState {
   importedByUs: boolean
   /** A run that failed before reaching the pool leaves it as it found it. */
   importAttempted: boolean
+  /** The drive's pool once imported and checked (by GUID): address it as pool.name. Null until then, and when refused. */
+  pool: DrivePool | null
   /** Where the last verified run of each drive is recorded (verified-state.ts). */
   statePath?: string
   /** snapshots_changed of every dataset, read before anything was listed. */
@@ -84,9 +86,10 @@ const importPool: Step<BackupState> = {
   title: 'Import the drive\'s pool',
   async run(ctx, s) {
     s.importAttempted = true
-    const r = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
-    s.importedByUs = r === 'imported'
-    return { note: r === 'already-imported' ? 'already imported' : `imported ${s.drive.pool}${s.dryRun ? ' read-only' : ''}` }
+    s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
+    s.importedByUs = s.pool.importedByUs
+    if (s.pool.readonly && !s.dryRun) throw new EngineError('drive-open-for-restore', `${s.pool.name} is imported read-only (a restore is open).`, 'Close the restore (restore close) first; then back up again.')
+    return { note: s.importedByUs ? `imported ${s.pool.name}${s.dryRun ? ' read-only' : ''}` : `${s.pool.name} already imported` }
   },
 }
 
@@ -164,6 +167,8 @@ const keepBase: Step<BackupState> = {
 const exportPool = exportStep<BackupState>({
   skip: (s) =>
     !s.importAttempted ? 'the pool was not touched'
+    // Refused at import (not the drive's pool, or not importable): left as it was found.
+    : !s.pool ? 'the drive\'s pool was not imported'
     : s.dryRun && !s.importedByUs ? 'dry run: the pool was imported before, left as it was'
     : !s.config.afterBackup.export && !s.dryRun ? 'afterBackup.export is off'
     : null,
@@ -176,10 +181,10 @@ const powerOff: Step<BackupState> = {
   async run(ctx, s) {
     if (!s.config.afterBackup.export || !s.config.afterBackup.powerOff) return { skipped: 'afterBackup.powerOff is off' }
     if (s.dryRun) {
-      await ctx.runner.run(powerOffArgv(s.drive.disk))
+      await ctx.runner.run(powerOffArgv(s.pool?.disk ?? s.drive.disk))
       return { note: 'dry run: the drive stays on' }
     }
-    await powerOffDrive(ctx, s.drive)
+    await powerOffDrive(ctx, s.drive, s.pool?.disk ?? null)
     return { note: 'safe to unplug' }
   },
 }
@@ -204,7 +209,7 @@ function describeStart(p: ReplicationPlan): string {
 export function newBackupState(config: Config, drive: DriveConfig, opts: { dryRun?: boolean; lockPath?: string; statePath?: string } = {}): BackupState {
   const pairs = Object.entries(drive.targets).map(([source, target]) => ({ source, target }))
   return {
-    config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, atPlan: null, unchanged: false,
+    config, drive, pairs, lock: null, plans: [], after: new Map(), dryRun: opts.dryRun ?? false, importedByUs: false, importAttempted: false, pool: null, atPlan: null, unchanged: false,
     ...(opts.lockPath ? { lockPath: opts.lockPath } : {}), ...(opts.statePath ? { statePath: opts.statePath } : {}),
   }
 }

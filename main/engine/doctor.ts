@@ -4,7 +4,7 @@ import type { Config } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { syncoidVersion } from '../system/syncoid'
 import { getDatasetProperties, listSnapshots } from '../system/zfs'
-import { parseZfsVersion, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
+import { listPools, parsePoolGet, parseZfsVersion, poolGetArgv, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { which } from './tools'
 import { readKeptBases } from './drive-status'
 import { currentBookmark } from './keep-base'
@@ -82,8 +82,27 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
       }
     }
   }
-  if (checks[0]!.ok) checks.push(...(await keptBaseChecks(runner, config)))
+  if (checks[0]!.ok) checks.push(...(await failmodeChecks(runner, config)), ...(await keptBaseChecks(runner, config)))
   return checks
+}
+
+/** failmode=wait (zpool's default, kept by adopted drives) lets a pulled cable hang every zfs command. */
+export async function failmodeChecks(runner: Runner, config: Config): Promise<DoctorCheck[]> {
+  const pools = await listPools(runner).catch(() => [])
+  const out: DoctorCheck[] = []
+  for (const d of config.drives) {
+    const p = pools.find((x) => x.guid === d.poolGuid)
+    if (!p) continue
+    const value = parsePoolGet((await runner.run(poolGetArgv(p.name, ['failmode']), { allowFailure: true })).stdout).get(p.name)?.failmode?.value
+    if (!value) continue
+    const ok = value !== 'wait'
+    out.push({
+      id: `failmode:${d.name}`, title: `drive "${d.name}" fails instead of hanging when unplugged mid-write`, ok, severity: 'warning',
+      detail: `pool ${p.name} has failmode=${value}${ok ? '' : ': a pulled cable hangs every later zfs command until the drive is back'}`,
+      ...(ok ? {} : { fix: { debian: `sudo zpool set failmode=continue ${p.name}`, nixos: `sudo zpool set failmode=continue ${p.name}` } }),
+    })
+  }
+  return out
 }
 
 /** Per drive and source: does the laptop keep the base of that drive's next backup (its bookmark)? */

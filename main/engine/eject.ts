@@ -4,13 +4,15 @@ import type { DriveConfig } from '../config/schema'
 import { pickDrive } from './preflight'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { exportDrivePool, isImported, powerOffDrive } from './pool'
+import { exportDrivePool, importedPool, poolDisk, powerOffDrive } from './pool'
 
 interface EjectState {
   drive: DriveConfig
   lock: Lock | null
   lockPath?: string
   powerOff: boolean
+  /** The disk the pool was on, read before the export: the one powered off. */
+  disk: string | null
 }
 
 const steps: Step<EjectState>[] = [
@@ -19,8 +21,11 @@ const steps: Step<EjectState>[] = [
     title: 'Export the pool',
     async run(ctx, s) {
       s.lock = acquireLock(s.lockPath, `eject of ${s.drive.name}`)
-      if (!(await isImported(ctx, s.drive))) return { skipped: 'not imported' }
+      const entry = await importedPool(ctx, s.drive)
+      if (!entry) return { skipped: 'not imported' }
+      s.disk = await poolDisk(ctx, entry.name)
       await exportDrivePool(ctx, s.drive)
+      return { note: `exported ${entry.name}` }
     },
   },
   {
@@ -28,7 +33,7 @@ const steps: Step<EjectState>[] = [
     title: 'Power off the drive',
     async run(ctx, s) {
       if (!s.powerOff) return { skipped: 'power-off not requested' }
-      await powerOffDrive(ctx, s.drive)
+      await powerOffDrive(ctx, s.drive, s.disk)
       return { note: 'safe to unplug' }
     },
   },
@@ -40,7 +45,7 @@ export interface EjectOptions extends DriveRunOptions {
 
 export async function eject(o: EjectOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
-  const state: EjectState = { drive, lock: null, powerOff: o.powerOff ?? true, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
+  const state: EjectState = { drive, lock: null, disk: null, powerOff: o.powerOff ?? true, ...(o.lockPath ? { lockPath: o.lockPath } : {}) }
   try {
     return await runPipeline({ verb: 'eject', drive: drive.name, steps, state, runner: o.runner, emit: o.emit, signal: o.signal })
   } finally {

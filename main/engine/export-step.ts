@@ -3,7 +3,7 @@
 import type { DriveConfig } from '../config/schema'
 import { releasingLock, type Lock } from './lock'
 import type { Step, StepContext } from './pipeline'
-import { exportDrivePool, isImported } from './pool'
+import { exportDrivePool } from './pool'
 
 export interface ExportStepOptions<S> {
   /** Why the pool stays imported this time (it was imported before, nothing was touched…), or null. */
@@ -22,8 +22,8 @@ export function exportStep<S extends { lock: Lock | null }>(o: ExportStepOptions
         const why = o.skip?.(s)
         if (why) return { skipped: why }
         const drive = await o.drive(s, ctx)
-        if (!drive || !(await isImported(ctx, drive))) return { skipped: 'not imported' }
-        await exportDrivePool(ctx, drive)
+        // Found by GUID and exported under the name the pool has now (see pool.ts).
+        if (!drive || !(await exportDrivePool(ctx, drive))) return { skipped: 'not imported' }
       })
     },
   }

@@ -1,58 +1,158 @@
-// Getting a backup drive's pool in and out, shared by every pipeline (backup, scrub, restore, eject).
+// Getting a backup drive's pool in and out, shared by every pipeline (backup, scrub, restore, eject,
+// verify-key, adopt). The pool is the drive's by GUID at every step: it is imported by GUID, its name is
+// read back from the GUID (a drive imported elsewhere may carry another name, and another pool may be
+// called "backup"), every target must lie in it, and export and power-off address only that pool and
+// the disk it is on.
 import { existsSync } from 'node:fs'
 import type { DriveConfig } from '../config/schema'
+import { byIdFor, readByIdLinks } from '../system/lsblk'
 import { findHolders } from '../system/processes'
 import { CommandError } from '../system/runner'
 import { powerOffArgv } from '../system/udisksctl'
-import { exportArgv, importByGuidArgv, listPools, parseBusyExport } from '../system/zpool'
+import { BY_ID_DIR, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type VdevStatus } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
 
-export type ImportResult = 'imported' | 'already-imported'
+/**
+ * The drive's pool as it is imported now. Pipelines address the pool as `pool.name` (resolved from the
+ * GUID), never as the configured `drive.pool`.
+ */
+export interface DrivePool {
+  name: string
+  guid: string
+  /** The whole disk the pool is on (by-id link), read from `zpool status`; null when zpool names none. */
+  disk: string | null
+  /** This run imported it (and so exports it when done); false when it was imported before. */
+  importedByUs: boolean
+  readonly: boolean
+  altroot: string | null
+}
+
+export interface ImportOptions {
+  /** `-o readonly=on`: nothing, not even the pool's own metadata, is written. */
+  readonly?: boolean
+  /** `-R DIR`: every mountpoint lands under DIR, whatever the drive's own properties say. */
+  altroot?: string
+}
 
 /**
- * Imports the drive's pool by GUID, never by name: another machine's pool may also be called "backup".
+ * Imports the drive's pool by GUID (unless it already is), then makes sure it is the drive's: refuses
+ * when another pool carries the configured name, and when the configured targets are not in the pool
+ * the GUID names. A pool this call imported and then refused is exported again before the refusal.
  * -N mounts nothing (the pool root is readonly, children could not get mountpoints under it anyway).
  */
-export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts: { readonly?: boolean } = {}): Promise<ImportResult> {
-  const pools = await listPools(ctx.runner)
-  if (pools.some((p) => p.guid === drive.poolGuid)) return imported(ctx, drive, 'already-imported')
-  const clash = pools.find((p) => p.name === drive.pool)
-  if (clash) {
-    throw new EngineError('pool-name-clash', `Another pool named ${drive.pool} (GUID ${clash.guid}) is imported, so drive "${drive.name}" cannot be imported under its name.`, `Export that pool first (zpool export ${drive.pool}).`)
+export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts: ImportOptions = {}): Promise<DrivePool> {
+  const before = await listPools(ctx.runner)
+  refuseNameClash(drive, before)
+  let entry = before.find((p) => p.guid === drive.poolGuid)
+  const importedByUs = !entry
+  if (!entry) {
+    await runImport(ctx, drive, opts)
+    entry = (await listPools(ctx.runner)).find((p) => p.guid === drive.poolGuid)
+    if (!entry) throw new EngineError('command-failed', `zpool import ${drive.poolGuid} succeeded, but no imported pool has that GUID.`)
   }
-  let r = await ctx.runner.run(importByGuidArgv(drive.poolGuid, undefined, opts), { allowFailure: true, timeoutMs: 300_000 })
+  const pool: DrivePool = { name: entry.name, guid: entry.guid, disk: null, importedByUs, readonly: entry.readonly, altroot: entry.altroot }
+  const outside = targetsOutside(drive, pool.name)
+  if (outside.length) {
+    if (importedByUs) await ctx.runner.run(exportArgv(pool.name), { allowFailure: true, timeoutMs: 300_000 })
+    throw new EngineError(
+      'pool-name-mismatch',
+      `Drive "${drive.name}"'s pool (GUID ${drive.poolGuid}) is imported as ${pool.name}, but its targets are configured in ${drive.pool} (${outside.join(', ')}).`,
+      importedByUs ? 'The pool was renamed on another machine; nothing was changed. Rename it back (zpool import <guid> ' + drive.pool + ') or adopt the drive again.' : `Nothing was changed. Export it (zpool export ${pool.name}) and run again: the drive's pool is imported under its own name.`,
+    )
+  }
+  pool.disk = await poolDisk(ctx, pool.name)
+  ctx.emit({ type: 'pool-state', drive: drive.name, state: 'imported' })
+  return pool
+}
+
+function refuseNameClash(drive: DriveConfig, pools: readonly PoolListEntry[]): void {
+  const clash = pools.find((p) => p.name === drive.pool && p.guid !== drive.poolGuid)
+  if (!clash) return
+  const mine = pools.find((p) => p.guid === drive.poolGuid)
+  throw new EngineError(
+    'pool-name-clash',
+    `Another pool named ${drive.pool} (GUID ${clash.guid}) is imported${mine ? `, and drive "${drive.name}"'s pool is imported as ${mine.name}` : ''}: nothing is sent to, pruned on or exported from a pool that is not the drive's (GUID ${drive.poolGuid}).`,
+    `Export that pool first (zpool export ${drive.pool})${mine ? `, and ${mine.name}` : ''}.`,
+  )
+}
+
+/** Targets of the drive that are not datasets of the pool `name`. */
+export function targetsOutside(drive: DriveConfig, name: string): string[] {
+  return Object.values(drive.targets).filter((t) => !t.startsWith(`${name}/`))
+}
+
+async function runImport(ctx: StepContext, drive: DriveConfig, opts: ImportOptions): Promise<void> {
+  const argv = importByGuidArgv(drive.poolGuid, undefined, opts)
+  let r = await ctx.runner.run(argv, { allowFailure: true, timeoutMs: 300_000 })
   if (r.exitCode !== 0 && existsSync(drive.disk) && notFound(r.stderr)) {
     // Just plugged in: the disk is there but udev may still be probing its partitions.
     await ctx.runner.run(['udevadm', 'settle', '--timeout=10'], { allowFailure: true })
-    r = await ctx.runner.run(importByGuidArgv(drive.poolGuid, undefined, opts), { allowFailure: true, timeoutMs: 300_000 })
+    r = await ctx.runner.run(argv, { allowFailure: true, timeoutMs: 300_000 })
   }
-  if (r.exitCode === 0) return imported(ctx, drive, 'imported')
+  if (r.exitCode === 0) return
   if (notFound(r.stderr) || !existsSync(drive.disk)) {
     throw new EngineError('drive-not-connected', `Drive "${drive.name}" is not connected.`, `Plug it in; it appears as ${drive.disk}.`)
   }
   throw new CommandError(r.argv, r.exitCode, r.stderr)
 }
 
-function imported(ctx: StepContext, drive: DriveConfig, r: ImportResult): ImportResult {
-  ctx.emit({ type: 'pool-state', drive: drive.name, state: 'imported' })
-  return r
-}
-
 const notFound = (stderr: string): boolean => /no such pool available/.test(stderr)
 
-export async function isImported(ctx: StepContext, drive: DriveConfig): Promise<boolean> {
-  return (await listPools(ctx.runner)).some((p) => p.guid === drive.poolGuid)
+/** The drive's pool as imported now (by GUID), or null. */
+export async function importedPool(ctx: StepContext, drive: DriveConfig): Promise<PoolListEntry | null> {
+  return (await listPools(ctx.runner)).find((p) => p.guid === drive.poolGuid) ?? null
 }
 
+export async function isImported(ctx: StepContext, drive: DriveConfig): Promise<boolean> {
+  return (await importedPool(ctx, drive)) !== null
+}
+
+// ---------------------------------------------------------------- the pool's disk
+
+/** The whole-disk by-id link of a vdev path (…-part1 → …). */
+export function diskOfVdev(path: string, links: { link: string; device: string }[] = []): string | null {
+  const byId = path.startsWith(`${BY_ID_DIR}/`) ? path : byIdFor(path, links)[0]
+  return byId ? byId.replace(/-part\d+$/, '') : null
+}
+
+export function leafVdevs(vdevs: readonly VdevStatus[]): VdevStatus[] {
+  return vdevs.flatMap((v) => (v.children.length === 0 ? (v.path ? [v] : []) : leafVdevs(v.children)))
+}
+
+/** The disk the pool `name` is on, from `zpool status -jp` (first leaf vdev). */
+export async function poolDisk(ctx: Pick<StepContext, 'runner'>, name: string): Promise<string | null> {
+  const [st] = parseStatusJson((await ctx.runner.run(statusJsonArgv(name))).stdout)
+  const leaf = st ? leafVdevs(st.vdevs)[0] : undefined
+  return leaf?.path ? diskOfVdev(leaf.path, await readByIdLinks()) : null
+}
+
+/** Imported pools with a device on `disk` (whole-disk by-id link). */
+async function poolsOnDisk(ctx: StepContext, disk: string): Promise<string[]> {
+  const r = await ctx.runner.run(statusJsonAllArgv(), { allowFailure: true })
+  if (r.exitCode !== 0 || !r.stdout.trim()) return []
+  const links = await readByIdLinks()
+  return parseStatusJson(r.stdout)
+    .filter((p) => leafVdevs(p.vdevs).some((v) => v.path && diskOfVdev(v.path, links) === disk))
+    .map((p) => p.name)
+}
+
+// ---------------------------------------------------------------- export and power off
+
 /**
- * Exports without -f. A busy pool is explained by the processes holding it. A just-cancelled transfer
- * can hold the pool for a moment while its zfs processes exit, hence a short retry.
+ * Exports the drive's pool, found by GUID, without -f; false when it is not imported. A busy pool is
+ * explained by the processes holding it. A just-cancelled transfer can hold the pool for a moment while
+ * its zfs processes exit, hence a short retry.
  */
-export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retries = 3): Promise<void> {
+export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retries = 3): Promise<boolean> {
+  const entry = await importedPool(ctx, drive)
+  if (!entry) return false
   for (let attempt = 0; ; attempt++) {
-    const r = await ctx.runner.run(exportArgv(drive.pool), { allowFailure: true, timeoutMs: 300_000 })
-    if (r.exitCode === 0) return ctx.emit({ type: 'pool-state', drive: drive.name, state: 'exported' })
+    const r = await ctx.runner.run(exportArgv(entry.name), { allowFailure: true, timeoutMs: 300_000 })
+    if (r.exitCode === 0) {
+      ctx.emit({ type: 'pool-state', drive: drive.name, state: 'exported' })
+      return true
+    }
     const busy = parseBusyExport(r.stderr) ?? (/busy/.test(r.stderr) ? { mountpoint: '' } : null)
     if (!busy) throw new CommandError(r.argv, r.exitCode, r.stderr)
     if (attempt < retries) {
@@ -63,25 +163,35 @@ export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retr
     const who = holders.map((h) => `${h.command} (${h.pid}) at ${h.path}`).join(', ')
     throw new EngineError(
       'pool-busy',
-      `Pool ${drive.pool} is busy${busy.mountpoint ? ` (${busy.mountpoint})` : ''}${who ? `: held by ${who}` : ''}.`,
+      `Pool ${entry.name} is busy${busy.mountpoint ? ` (${busy.mountpoint})` : ''}${who ? `: held by ${who}` : ''}.`,
       'Close those programs or terminals, or leave the folder, then eject again.',
       holders.map(({ pid, command, path }) => ({ pid, command, path })),
     )
   }
 }
 
-/** Powers the whole disk off, then waits for its by-id link to go: only then is it safe to unplug. */
-export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, timeoutMs = 15_000): Promise<void> {
+/**
+ * Powers off the disk the drive's pool was on (`disk`, read before the export; the configured disk when
+ * the pool was not imported), then waits for its by-id link to go: only then is it safe to unplug. A
+ * disk that an imported pool still uses is never powered off.
+ */
+export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, disk: string | null = null, timeoutMs = 15_000): Promise<void> {
+  const target = disk ?? drive.disk
   const off = (): void => ctx.emit({ type: 'pool-state', drive: drive.name, state: 'powered-off' })
-  if (!existsSync(drive.disk)) return off()
-  const r = await ctx.runner.run(powerOffArgv(drive.disk), { allowFailure: true, timeoutMs: 60_000 })
+  if (disk && disk !== drive.disk) ctx.info(`the pool is on ${disk} (the config says ${drive.disk}); powering off the pool's disk`)
+  if (!existsSync(target)) return off()
+  const users = await poolsOnDisk(ctx, target)
+  if (users.length) {
+    throw new EngineError('power-off-failed', `${target} was not powered off: pool ${users.join(', ')} is imported from it.`, `Export ${users.join(', ')} first; drive "${drive.name}" is exported.`)
+  }
+  const r = await ctx.runner.run(powerOffArgv(target), { allowFailure: true, timeoutMs: 60_000 })
   if (r.exitCode !== 0) {
-    throw new EngineError('power-off-failed', `udisksctl could not power off ${drive.disk}: ${r.stderr.trim()}`, 'The pool is exported, so unplugging is safe once the drive\'s light is off.')
+    throw new EngineError('power-off-failed', `udisksctl could not power off ${target}: ${r.stderr.trim()}`, 'The pool is exported, so unplugging is safe once the drive\'s light is off.')
   }
   const started = Date.now()
-  while (existsSync(drive.disk)) {
+  while (existsSync(target)) {
     if (Date.now() - started > timeoutMs) {
-      throw new EngineError('power-off-failed', `${drive.disk} is still present ${timeoutMs / 1000} s after power-off.`, 'The pool is exported; unplugging is safe.')
+      throw new EngineError('power-off-failed', `${target} is still present ${timeoutMs / 1000} s after power-off.`, 'The pool is exported; unplugging is safe.')
     }
     await new Promise((res) => setTimeout(res, 100))
   }

@@ -132,6 +132,8 @@ interface ScrubState {
   lockPath?: string
   lock: Lock | null
   importedByUs: boolean
+  /** The drive's pool as imported (resolved from its GUID): every zpool command names pool. */
+  pool: string
   /** Unix seconds just before we started the scrub: an older FINISHED scan is not ours. */
   since: number
   joined: boolean
@@ -154,9 +156,10 @@ const importPool: Step<ScrubState> = {
   id: 'import',
   title: 'Import the drive\'s pool',
   async run(ctx, s) {
-    const r = await importDrivePool(ctx, s.drive)
-    s.importedByUs = r === 'imported'
-    return { note: r === 'imported' ? `imported ${s.drive.pool}` : 'already imported' }
+    const pool = await importDrivePool(ctx, s.drive)
+    s.importedByUs = pool.importedByUs
+    s.pool = pool.name
+    return { note: pool.importedByUs ? `imported ${pool.name}` : `${pool.name} already imported` }
   },
 }
 
@@ -164,13 +167,13 @@ const start: Step<ScrubState> = {
   id: 'start',
   title: 'Start the scrub',
   async run(ctx, s) {
-    const st = await poolStatus(ctx.runner, s.drive.pool)
+    const st = await poolStatus(ctx.runner, s.pool)
     if (st.scan?.function === 'SCRUB' && st.scan.state === 'SCANNING') {
       s.joined = true
       return { note: `a scrub is already running (since ${new Date((st.scan.startTime ?? 0) * 1000).toISOString()}); following it` }
     }
     s.since = Math.floor(Date.now() / 1000) - 1
-    await ctx.runner.run(scrubArgv(s.drive.pool))
+    await ctx.runner.run(scrubArgv(s.pool))
   },
 }
 
@@ -180,10 +183,10 @@ const watch: Step<ScrubState> = {
   async run(ctx, s) {
     let last = 0
     for (let first = true; ; first = false) {
-      const st = await poolStatus(first ? ctx.runner : s.poller, s.drive.pool)
+      const st = await poolStatus(first ? ctx.runner : s.poller, s.pool)
       const scan = st.scan
       const ours = scan && scan.function === 'SCRUB' && (s.joined || (scan.startTime ?? 0) >= s.since)
-      if (!scan || !ours) throw new LifecycleError('scrub-failed', `zpool status shows no scrub of ${s.drive.pool} after starting one.`)
+      if (!scan || !ours) throw new LifecycleError('scrub-failed', `zpool status shows no scrub of ${s.pool} after starting one.`)
       if (Date.now() - last >= 1000 || scan.state !== 'SCANNING') {
         last = Date.now()
         ctx.progress(scrubProgress(scan, Date.now() / 1000))
@@ -192,12 +195,12 @@ const watch: Step<ScrubState> = {
         s.finished = true
         return
       }
-      if (scan.state === 'CANCELED') throw new LifecycleError('scrub-failed', `The scrub of ${s.drive.pool} was cancelled (zpool scrub -s).`)
+      if (scan.state === 'CANCELED') throw new LifecycleError('scrub-failed', `The scrub of ${s.pool} was cancelled (zpool scrub -s).`)
       if (!s.wait) {
         ctx.info(`The scrub runs in the background with the pool imported; \`zfs-drive-backup scrub --wait${s.config.drives.length > 1 ? ` --drive ${s.drive.name}` : ''}\` follows it to the end and exports, or \`eject\` stops it (it resumes at the next import).`)
         return { note: 'running in the background' }
       }
-      if (first) ctx.info(`polling zpool status -jp ${s.drive.pool} every ${s.pollMs / 1000} s`)
+      if (first) ctx.info(`polling zpool status -jp ${s.pool} every ${s.pollMs / 1000} s`)
       await new Promise<void>((res) => {
         const t = setTimeout(res, s.pollMs)
         ctx.signal.addEventListener('abort', () => {
@@ -215,8 +218,8 @@ const result: Step<ScrubState> = {
   title: 'Result',
   async run(ctx, s) {
     if (!s.finished) return { skipped: 'the scrub is still running' }
-    const st = await poolStatus(ctx.runner, s.drive.pool)
-    const r = scrubResult(st, await statusErrors(ctx.runner, s.drive.pool))
+    const st = await poolStatus(ctx.runner, s.pool)
+    const r = scrubResult(st, await statusErrors(ctx.runner, s.pool))
     for (const line of formatScrubResult(r)) ctx.info(line)
     if (r.dataErrors > 0 || r.errors > 0 || r.totals.checksum + r.totals.read + r.totals.write > 0) {
       ctx.warn('scrub-found-errors', `The scrub of drive "${s.drive.name}" found ${r.errors} error(s), ${r.dataErrors} data error(s), CKSUM ${r.totals.checksum}.`)
@@ -242,7 +245,7 @@ export interface ScrubOptions extends DriveRunOptions {
 export async function scrub(o: ScrubOptions): Promise<Outcome> {
   const drive = pickDrive(o.config, o.driveName)
   const state: ScrubState = {
-    config: o.config, drive, wait: o.wait ?? false, lock: null, importedByUs: false, since: 0, joined: false, finished: false,
+    config: o.config, drive, wait: o.wait ?? false, lock: null, importedByUs: false, pool: drive.pool, since: 0, joined: false, finished: false,
     poller: o.runner, pollMs: o.pollMs ?? 1000, ...(o.lockPath ? { lockPath: o.lockPath } : {}),
   }
   try {

@@ -11,6 +11,7 @@
 // setup the user usually wants to look at it, and `eject` powers it off.
 import { existsSync } from 'node:fs'
 import { loadConfig, saveConfig } from '../config/load'
+import { loadOwnedConfig } from '../config/owned'
 import { configSchema, type Config, type DriveConfig } from '../config/schema'
 import {
   blkdiscardArgv, defaultPoolMountpoint, guidePoolOptions, labelclearArgv, partedArgv, partitionPath, partprobeArgv, targetProperties, udevSettleArgv, wipefsArgv, zpoolCreateArgv,
@@ -37,6 +38,8 @@ export interface SetupOptions {
   /** Where to record the new drive (the CLI). Without it nothing is written; onRecorded hears of it
    * instead (the privileged helper must not write the user's config as root: the app saves it). */
   configPath?: string
+  /** Whose config file configPath is, when root writes it for them. */
+  configOwner?: ConfigOwner | null
   onRecorded?: (drive: DriveConfig, config: Config) => Promise<void>
   disk: string
   name: string
@@ -208,9 +211,16 @@ export function withDrive(config: Config, drive: DriveConfig, drop: string | nul
 }
 
 /** Saves a drive into the config file as it is now on disk (another process may have changed it). */
-export async function recordDrive(configPath: string, drive: DriveConfig, drop: string | null = null): Promise<Config> {
-  const current = (await loadConfig(configPath)).config
-  return saveConfig(withDrive(current, drive, drop), configPath)
+/** Root writing a user's config file. */
+export interface ConfigOwner {
+  uid: number
+  gid: number
+}
+
+/** Adds the drive to the config file; `owner`: root writing a user's file (it is read with the owner checks and stays theirs). */
+export async function recordDrive(configPath: string, drive: DriveConfig, drop: string | null = null, owner: ConfigOwner | null = null): Promise<Config> {
+  const current = (owner ? await loadOwnedConfig(configPath, owner.uid) : await loadConfig(configPath)).config
+  return saveConfig(withDrive(current, drive, drop), configPath, owner)
 }
 
 const record: Step<SetupState> = {
@@ -222,7 +232,7 @@ const record: Step<SetupState> = {
     const drive: DriveConfig = s.mode === 'resume' && s.drive
       ? s.drive
       : { name: o.name, pool, poolGuid: s.guid!, disk: o.disk, targets: Object.fromEntries(s.sources.map((x) => [x, targetFor(pool, x)])) }
-    const config = o.configPath ? await recordDrive(o.configPath, drive, s.replaces) : withDrive(o.config, drive, s.replaces)
+    const config = o.configPath ? await recordDrive(o.configPath, drive, s.replaces, o.configOwner ?? null) : withDrive(o.config, drive, s.replaces)
     await o.onRecorded?.(drive, config)
     s.drive = drive
     s.backup = newBackupState(config, drive)

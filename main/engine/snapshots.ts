@@ -7,7 +7,7 @@ import type { DriveConfig } from '../config/schema'
 import type { SnapshotTimeline, TimelineRow } from '../../shared/wire'
 import type { Runner } from '../system/runner'
 import { listSnapshots, type BookmarkInfo, type SnapshotInfo } from '../system/zfs'
-import { exportArgv, importByGuidArgv } from '../system/zpool'
+import { exportArgv, importByGuidArgv, listPools } from '../system/zpool'
 import { importedDrives, readKeptBases, readTargetSnapshots } from './drive-status'
 import { currentBookmark } from './keep-base'
 import { newestCommon } from './plan'
@@ -63,11 +63,16 @@ export async function readDriveSnapshots(runner: Runner, drive: DriveConfig, o: 
   if ((await importedDrives(runner, [drive]).catch(() => new Set<string>())).has(drive.name)) return fill(await readTargetSnapshots(runner, drive))
   if (!existsSync(drive.disk)) return { pairs, unread: 'not-connected' }
   if (!o.importReadOnly) return { pairs, unread: 'not-imported' }
+  // The pool is the drive's by GUID: never imported beside another pool carrying its name, read only
+  // when it has the configured name (the targets are named in it), exported by the name the GUID has.
+  if ((await listPools(runner)).some((p) => p.name === drive.pool)) return { pairs, unread: 'not-imported' }
   await runner.run(importByGuidArgv(drive.poolGuid, undefined, { readonly: true }))
+  const name = (await listPools(runner)).find((p) => p.guid === drive.poolGuid)?.name
   try {
+    if (name !== drive.pool) return { pairs, unread: 'not-imported' }
     return fill(await readTargetSnapshots(runner, drive))
   } finally {
-    await runner.run(exportArgv(drive.pool))
+    if (name) await runner.run(exportArgv(name))
   }
 }
 

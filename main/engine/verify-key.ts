@@ -29,9 +29,9 @@ const steps: Step<VerifyKeyState>[] = [
     async run(ctx, s) {
       s.lock = acquireLock(s.lockPath, `key check of ${s.drive.name}`)
       requireRoot('Checking the key imports the pool')
-      const r = await importDrivePool(ctx, s.drive, { readonly: true })
-      s.importedByUs = r === 'imported'
-      return { note: r === 'imported' ? `imported ${s.drive.pool} read-only` : 'already imported' }
+      const pool = await importDrivePool(ctx, s.drive, { readonly: true })
+      s.importedByUs = pool.importedByUs
+      return { note: pool.importedByUs ? `imported ${pool.name} read-only` : `${pool.name} already imported` }
     },
   },
   {

@@ -23,6 +23,8 @@ export interface HelperContext<J extends Job = Job> {
   config: Config
   /** The passphrase (second stdin line) for the verbs in SECRET_VERBS; null otherwise. Never emitted. */
   secret: string | null
+  /** The pkexec user's group (an open restore is readable by them only); null when root ran the helper. */
+  invokingGid?: number | null
   runner: Runner
   emit: Emit
   /** Aborted when stdin closes (the app cancelled or went away) or on SIGTERM/SIGINT/SIGHUP. */
@@ -59,7 +61,7 @@ export const dispatch: DispatchTable = {
   // The tray shows a scrub's progress to its end; closing stdin stops following it (the engine decides
   // whether the scrub itself goes on).
   scrub: (c) => withSleepHeld(c.holdSleep, `Scrubbing ${c.job.drive}`, () => scrub({ config: c.config, driveName: c.job.drive, wait: true, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) })),
-  'restore-open': (c) => restoreOpen({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
+  'restore-open': (c) => restoreOpen({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, ...(c.invokingGid ? { viewerGid: c.invokingGid } : {}), runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   'restore-close': (c) => restoreClose({ config: c.config, driveName: c.job.drive, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   'verify-key': (c) => verifyKey({ config: c.config, driveName: c.job.drive, passphrase: c.secret!, runner: c.runner, emit: c.emit, signal: c.signal, ...lock(c) }),
   // setup and adopt record a new drive in the user's config. The helper must not write that file as root:
@@ -67,7 +69,7 @@ export const dispatch: DispatchTable = {
   setup: (c) =>
     withSleepHeld(c.holdSleep, `Setting up ${c.job.name}`, () => setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) })),
   adopt: (c) =>
-    adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
+    adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, failmodeContinue: c.job.failmodeContinue ?? false, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
   // The same pipeline as the CLI's auto enable|disable. The user's config gets "autoBackup" from the app,
   // which records the auto-backup event as the user (root never writes that file).
   auto: async (c) => {

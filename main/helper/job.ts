@@ -23,7 +23,7 @@ export const Job = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('scrub'), ...base, drive: JobDriveName }),
   // setup formats a disk: the by-id path and the repeated confirmation are checked again by the engine.
   z.strictObject({ verb: z.literal('setup'), ...base, disk: byIdPathSchema, name: JobDriveName, confirm: z.string().max(4096) }),
-  z.strictObject({ verb: z.literal('adopt'), ...base, pool: poolNameSchema, target: datasetNameSchema, name: JobDriveName }),
+  z.strictObject({ verb: z.literal('adopt'), ...base, pool: poolNameSchema, target: datasetNameSchema, name: JobDriveName, failmodeContinue: z.boolean().optional() }),
   // These two read the passphrase as the second line on stdin (never in the job line itself).
   z.strictObject({ verb: z.literal('restore-open'), ...base, drive: JobDriveName }),
   z.strictObject({ verb: z.literal('restore-close'), ...base, drive: JobDriveName }),

@@ -16,10 +16,8 @@ import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
-import { join } from 'node:path'
-import { APP_DIR } from '../config/load'
-import { lookupUser } from '../system/passwd'
-import { JobConfigError, invokingUid, readJobConfig } from './config'
+import { lookupUser, userFiles } from '../config/owner'
+import { JobConfigError, jobConfigSource, readJobConfig } from './config'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
 import { LineTooLong, StdinLines } from './lines'
@@ -38,6 +36,8 @@ export interface HelperDeps {
   dispatch?: DispatchTable
   readConfig?: (path: string, ownerUid: number | null) => Promise<Config>
   lockPath?: string
+  /** passwd(5) to find the invoking user's home in (tests). */
+  passwdPath?: string
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
   holdSleep?: HoldSleep
@@ -85,6 +85,12 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   }
   const job = parsed.data
 
+  // The packaged wrappers say which polkit action let us in. The everyday one keeps its authorization for
+  // a few minutes; setup and adopt must have asked for the password just now (their own action).
+  if (io.env.ZFS_DRIVE_BACKUP_ACTION === 'run' && (job.verb === 'setup' || job.verb === 'adopt')) {
+    return reject('job-refused', `${job.verb === 'setup' ? 'Setting up a drive' : 'Adopting a drive'} needs its own password prompt; the app starts it through the setup action (zfs-drive-backup-setup-helper).`)
+  }
+
   let secret: string | null = null
   if (SECRET_VERBS.has(job.verb)) {
     try {
@@ -97,8 +103,13 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   input.discard()
 
   let config: Config
+  let invokingGid: number | null = null
+  let invokingUid: number | null = null
   try {
-    config = await (deps.readConfig ?? readJobConfig)(job.configPath, invokingUid(io.env))
+    const source = await jobConfigSource(job.configPath, io.env, deps.passwdPath)
+    config = await (deps.readConfig ?? readJobConfig)(source.path, source.ownerUid)
+    invokingGid = source.ownerGid
+    invokingUid = source.ownerUid
   } catch (err) {
     if (err instanceof JobConfigError) return reject(err.code === 'config-invalid' ? 'config-invalid' : err.code, err.message)
     throw err
@@ -112,10 +123,10 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   // Backup on plug is installed for the user who asked: their uid and history go into root's instance file.
   let invoker: HelperContext['invoker']
   if (job.verb === 'auto') {
-    const uid = invokingUid(io.env) ?? 0
-    const user = await lookupUser(deps.runner, uid)
+    const uid = invokingUid ?? 0
+    const user = await lookupUser({ uid }, deps.passwdPath)
     if (!user) return reject('user-unknown', `No user has uid ${uid}.`)
-    invoker = { uid, historyPath: join(user.home, '.local', 'state', APP_DIR, 'history.jsonl') }
+    invoker = { uid, historyPath: userFiles(user).historyPath }
   }
 
   const table = deps.dispatch ?? defaultDispatch
@@ -128,7 +139,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

@@ -344,9 +344,11 @@ export function unloadKeyArgv(dataset: string): string[] {
   return ['zfs', 'unload-key', dataset]
 }
 
-export function mountArgv(dataset: string): string[] {
+/** Temporary mount options (`-o`), e.g. the restore's ro,nosuid,nodev,noexec: they override the
+ * dataset's own setuid/devices/exec properties, which a tampered drive could have set. */
+export function mountArgv(dataset: string, options: readonly ('ro' | 'nosuid' | 'nodev' | 'noexec')[] = []): string[] {
   assertDatasetName(dataset)
-  return ['zfs', 'mount', dataset]
+  return ['zfs', 'mount', ...(options.length ? ['-o', options.join(',')] : []), dataset]
 }
 
 export function unmountArgv(dataset: string): string[] {

@@ -74,10 +74,12 @@ export async function listImportable(runner: Runner, dir = BY_ID_DIR): Promise<I
 
 /** Imports by GUID (names can collide, GUIDs don't) without mounting anything (-N): the pool root is
  * readonly, so mounting children under it fails; the app mounts what it needs explicitly. */
-export function importByGuidArgv(guid: string, dir = BY_ID_DIR, opts: { readonly?: boolean } = {}): string[] {
+export function importByGuidArgv(guid: string, dir = BY_ID_DIR, opts: { readonly?: boolean; altroot?: string } = {}): string[] {
   if (!isUint64(guid)) throw new Error(`pool GUID ${JSON.stringify(guid)}: must be a decimal 64-bit number`)
-  // readonly=on (dry runs): nothing, not even the pool's own metadata, is written.
-  return ['zpool', 'import', '-d', dir, '-N', ...(opts.readonly ? ['-o', 'readonly=on'] : []), guid]
+  if (opts.altroot !== undefined && !/^\/[A-Za-z0-9_./-]+$/.test(opts.altroot)) throw new Error(`altroot ${JSON.stringify(opts.altroot)}: must be an absolute plain path`)
+  // readonly=on (dry runs, restores): nothing, not even the pool's own metadata, is written.
+  // -R (restores): every mountpoint is taken under this directory, whatever the drive says.
+  return ['zpool', 'import', '-d', dir, '-N', ...(opts.readonly ? ['-o', 'readonly=on'] : []), ...(opts.altroot ? ['-R', opts.altroot] : []), guid]
 }
 
 /** No -f: a busy pool must fail loudly rather than be yanked from under a process. */
@@ -113,6 +115,11 @@ export function parsePoolGet(stdout: string): Map<string, Record<string, PoolPro
     out.set(row.name, props)
   }
   return out
+}
+
+export function poolSetArgv(pool: string, property: 'failmode', value: 'continue' | 'wait'): string[] {
+  assertPoolName(pool)
+  return ['zpool', 'set', `${property}=${value}`, pool]
 }
 
 export const POOL_LIST_COLUMNS = ['name', 'guid', 'health', 'size', 'allocated', 'free', 'readonly', 'altroot'] as const
@@ -201,6 +208,11 @@ export interface PoolStatus {
 export function statusJsonArgv(pool: string): string[] {
   assertPoolName(pool)
   return ['zpool', 'status', '-jp', pool]
+}
+
+/** Every imported pool's status (to see which pools use a disk). */
+export function statusJsonAllArgv(): string[] {
+  return ['zpool', 'status', '-jp']
 }
 
 type Json = Record<string, unknown>

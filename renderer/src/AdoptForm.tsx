@@ -10,6 +10,7 @@ export function AdoptForm({ sources }: { sources: AppState['sources'] }) {
   const [pool, setPool] = useState('backup')
   const [target, setTarget] = useState(`backup/${last}`)
   const [name, setName] = useState('')
+  const [failmode, setFailmode] = useState(true)
   const adopt = useAction()
   const [started, setStarted] = useState(false)
   const ok = pool.trim() !== '' && target.trim() !== '' && name.trim() !== ''
@@ -20,7 +21,7 @@ export function AdoptForm({ sources }: { sources: AppState['sources'] }) {
       <form
         onSubmit={(e) => {
           e.preventDefault()
-          void adopt.run(() => api.invoke('adopt:start', { pool: pool.trim(), target: target.trim(), name: name.trim() }), 'The drive could not be adopted.').then(setStarted)
+          void adopt.run(() => api.invoke('adopt:start', { pool: pool.trim(), target: target.trim(), name: name.trim(), failmodeContinue: failmode }), 'The drive could not be adopted.').then(setStarted)
         }}
       >
         <p className="field">
@@ -34,6 +35,11 @@ export function AdoptForm({ sources }: { sources: AppState['sources'] }) {
         <p className="field">
           <label htmlFor={`${id}-name`}>Name for this drive</label>
           <input id={`${id}-name`} value={name} maxLength={64} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+        </p>
+        <p className="field">
+          <label>
+            <input type="checkbox" checked={failmode} onChange={(e) => setFailmode(e.target.checked)} /> If the drive is unplugged mid-write, fail instead of hanging every later command (failmode=continue)
+          </label>
         </p>
         <div className="actions">
           <button type="submit" disabled={!ok || adopt.busy}>

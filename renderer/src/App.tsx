@@ -58,6 +58,11 @@ function Window({ api }: { api: BackupApi }) {
         {state.configured && <Nav view={view} onChange={setView} />}
       </header>
       <main className="content">
+        {state.problems?.map((p) => (
+          <p key={p} role="alert" className="error">
+            {p}
+          </p>
+        ))}
         {state.run && <ProgressPanel run={state.run} feed={feed} />}
         {!state.run && state.lastRun && (view === 'status' || !state.configured) && <LastRunBanner run={state.lastRun} drives={state.drives} />}
         {!state.configured && <FirstRun state={state} feed={feed} />}

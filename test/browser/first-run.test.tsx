@@ -73,6 +73,6 @@ describe('first run', () => {
     await expect.element(screen.getByLabelText('Dataset that receives the backup')).toHaveValue('backup/home')
     await screen.getByLabelText('Name for this drive').fill('Old WD')
     await screen.getByRole('button', { name: 'Adopt drive' }).click()
-    expect(fake.callsTo('adopt:start')).toEqual([{ pool: 'backup', target: 'backup/home', name: 'Old WD' }])
+    expect(fake.callsTo('adopt:start')).toEqual([{ pool: 'backup', target: 'backup/home', name: 'Old WD', failmodeContinue: true }])
   })
 })

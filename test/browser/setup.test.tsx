@@ -26,6 +26,9 @@ describe('setup wizard', () => {
     const screen = await render(<App api={fake.api} now={now} />)
     await screen.getByRole('button', { name: 'Add a drive' }).click()
     await expect.element(screen.getByRole('radio', { name: /Samsung PSSD T7/ })).toBeEnabled()
+    // Internal disks are offered only when asked for.
+    expect(screen.getByRole('radio', { name: /WD_BLACK SN850X/ }).elements()).toHaveLength(0)
+    await screen.getByRole('checkbox', { name: /Also show internal disks \(1\)/ }).click()
     const nvme = screen.getByRole('radio', { name: /WD_BLACK SN850X/ })
     await expect.element(nvme).toBeDisabled()
     await expect.element(nvme).toHaveAccessibleDescription(/Not available: holds the running system \(rpool\)/)

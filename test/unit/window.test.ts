@@ -54,3 +54,41 @@ describe('tray window', () => {
     expect(items.find((i) => i.label === 'Eject drive')!.enabled).toBe(false)
   })
 })
+
+describe('the page the window loads and trusts', () => {
+  it('is the bundled file as a file: URL, encoded, even from a folder with a space', async () => {
+    const { pageUrl } = await import('../../main/app/window')
+    const url = pageUrl({ packaged: true, env: {}, indexHtml: '/opt/ZFS Drive Backup/resources/app.asar/out/renderer/index.html' })
+    expect(url).toBe('file:///opt/ZFS%20Drive%20Backup/resources/app.asar/out/renderer/index.html')
+  })
+
+  it('ignores ELECTRON_RENDERER_URL when packaged; from source it may name a local dev server only', async () => {
+    const { pageUrl } = await import('../../main/app/window')
+    const indexHtml = '/opt/app/index.html'
+    expect(pageUrl({ packaged: true, env: { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, indexHtml })).toBe('file:///opt/app/index.html')
+    expect(pageUrl({ packaged: false, env: { ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, indexHtml })).toBe('http://localhost:5173/')
+    expect(pageUrl({ packaged: false, env: { ELECTRON_RENDERER_URL: 'https://evil.example/' }, indexHtml })).toBe('file:///opt/app/index.html')
+  })
+
+  it('trusts the frame of the packaged page in a folder with a space (compared parsed, not as text)', async () => {
+    const { senderIs } = await import('../../main/app/ipc')
+    const { pageUrl } = await import('../../main/app/window')
+    const page = pageUrl({ packaged: true, env: {}, indexHtml: '/opt/ZFS Drive Backup/resources/app.asar/out/renderer/index.html' })
+    const event = (url: string) => ({ sender: { id: 7 }, senderFrame: { url, parent: null } }) as never
+    const check = senderIs(() => 7, () => page)
+    expect(check(event('file:///opt/ZFS%20Drive%20Backup/resources/app.asar/out/renderer/index.html#/history'))).toBe(true)
+    expect(check(event('file:///opt/ZFS%20Drive%20Backup/resources/app.asar/out/renderer/other.html'))).toBe(false)
+    expect(check(event('https://evil.example/opt/ZFS%20Drive%20Backup/resources/app.asar/out/renderer/index.html'))).toBe(false)
+  })
+
+  it('denies every permission the page asks for', async () => {
+    const { denyPermissions } = await import('../../main/app/window')
+    let request: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined
+    let check: (() => boolean) | undefined
+    denyPermissions({ setPermissionRequestHandler: (h: never) => void (request = h), setPermissionCheckHandler: (h: never) => void (check = h) } as never)
+    const answers: boolean[] = []
+    for (const p of ['media', 'notifications', 'geolocation', 'openExternal']) request!({}, p, (ok) => answers.push(ok))
+    expect(answers).toEqual([false, false, false, false])
+    expect(check!()).toBe(false)
+  })
+})

@@ -284,10 +284,11 @@ describe('restore', () => {
     const r = await timed('restore open', () => collect((emit) => restoreOpen({ config: c, driveName: 'L3', passphrase: async () => PASSPHRASE, runner, emit, signal, lockPath })))
     expect(r.error).toBeUndefined()
     expect(r.outcome).toBe('succeeded')
-    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', c.drives.find((d) => d.name === 'L3')!.poolGuid])
+    const guid = c.drives.find((d) => d.name === 'L3')!.poolGuid
+    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'readonly=on', '-R', `/run/zfs-drive-backup-restore/${guid}`, guid])
     expect(r.commands).toContainEqual(['zfs', 'load-key', '-L', 'prompt', 'lifebk/home'])
     expect(JSON.stringify(r.events)).not.toContain(PASSPHRASE)
-    expect(r.infos).toContain('lifebk/home: snapshots are in /mnt/lifebk_pool/home/.zfs/snapshot')
+    expect(r.infos).toContain(`lifebk/home: snapshots are in /run/zfs-drive-backup-restore/${guid}/mnt/lifebk_pool/home/.zfs/snapshot`)
     expect(await zfsGet('lifebk', 'mounted')).toBe('no')
     expect(await zfsGet('lifebk/home', 'mounted')).toBe('yes')
   })

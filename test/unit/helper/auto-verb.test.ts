@@ -18,19 +18,13 @@ writeFileSync(configPath, JSON.stringify({
   version: 1, sources: [{ dataset: 'rpool/home' }],
   drives: [{ name: 'T7', pool: 'backup', poolGuid: GUID, disk: '/dev/disk/by-id/usb-Samsung_T7_123', targets: { 'rpool/home': 'backup/home' } }],
 }), { mode: 0o600 })
+const passwdPath = join(dir, 'passwd')
+writeFileSync(passwdPath, 'root:x:0:0:root:/root:/bin/bash\neds:x:1000:1000:Eds:/home/eds:/bin/sh\n')
 const paths = { rulesDir: join(dir, 'rules.d'), unitDir: join(dir, 'system'), instanceDir: join(dir, 'auto') }
 
-/** Answers getent passwd for root; records everything. */
 function runner(): Runner & { calls: string[][] } {
   const calls: string[][] = []
-  return {
-    calls,
-    run: async (argv): Promise<CommandResult> => {
-      calls.push([...argv])
-      const stdout = argv[0] === 'getent' && argv[2] === '0' ? 'root:x:0:0:root:/root:/bin/bash\n' : ''
-      return { argv, exitCode: argv[0] === 'getent' && !stdout ? 2 : 0, stdout, stderr: '', durationMs: 0 }
-    },
-  }
+  return { calls, run: async (argv): Promise<CommandResult> => (calls.push([...argv]), { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }) }
 }
 
 async function helper(job: Record<string, unknown>) {
@@ -38,7 +32,7 @@ async function helper(job: Record<string, unknown>) {
   const out: string[] = []
   const r = runner()
   const code = helperMain({ stdin, writeLine: (l) => out.push(l), env: {} }, {
-    runner: r, jobTimeoutMs: 2000,
+    runner: r, jobTimeoutMs: 2000, passwdPath,
     auto: { service: serviceCommand('/opt/app/out/main/cli.js', '/usr/bin/node', false), paths, nixosMarker: join(dir, 'no-NIXOS'), systemctl: '/usr/bin/systemctl' },
   })
   // Kept open while it runs: closing stdin is the app's cancel.

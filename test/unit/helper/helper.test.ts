@@ -1,8 +1,8 @@
 // The helper's job validation: everything malformed or unknown is refused with one error event and exit 2
 // before a single command runs (a recording runner proves it), and a valid job streams events.
-import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it, vi } from 'vitest'
 import { readJobConfig } from '../../../main/helper/config'
@@ -27,11 +27,11 @@ function recordingRunner(): Runner & { calls: string[][] } {
   return { calls, run: async (argv): Promise<CommandResult> => (calls.push([...argv]), { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }) }
 }
 
-async function runHelper(lines: string[] | string, opts: { dispatch?: DispatchTable; keepOpen?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+async function runHelper(lines: string[] | string, opts: { dispatch?: DispatchTable; keepOpen?: boolean; env?: NodeJS.ProcessEnv; passwdPath?: string } = {}) {
   const stdin = new PassThrough()
   const out: string[] = []
   const runner = recordingRunner()
-  const code = helperMain({ stdin, writeLine: (l) => out.push(l), env: opts.env ?? {} }, { runner, jobTimeoutMs: 2000, ...(opts.dispatch ? { dispatch: opts.dispatch } : {}) })
+  const code = helperMain({ stdin, writeLine: (l) => out.push(l), env: opts.env ?? {} }, { runner, jobTimeoutMs: 2000, ...(opts.dispatch ? { dispatch: opts.dispatch } : {}), ...(opts.passwdPath ? { passwdPath: opts.passwdPath } : {}) })
   stdin.write(typeof lines === 'string' ? lines : lines.map((l) => l + '\n').join(''))
   if (!opts.keepOpen) stdin.end()
   const events = () => out.map((l) => RunEvent.parse(JSON.parse(l)))
@@ -90,10 +90,39 @@ describe('jobs the helper refuses before any command runs', () => {
 })
 
 describe('the config the helper reads as root', () => {
-  it('under pkexec it must belong to the invoking user', async () => {
-    const h = await runHelper([job()], { env: { PKEXEC_UID: String((process.getuid?.() ?? 0) + 1) } })
+  // A user 4242 whose home is a temporary folder, as /etc/passwd would say.
+  const home = join(dir, 'home')
+  const passwdPath = join(dir, 'passwd')
+  writeFileSync(passwdPath, `root:x:0:0:root:/root:/bin/sh\nalice:x:4242:4242:Alice:${home}:/bin/sh\n`)
+  const userConfig = join(home, '.config', 'zfs-drive-backup', 'config.json')
+  mkdirSync(dirname(userConfig), { recursive: true })
+  copyFileSync(configPath, userConfig)
+  const pkexec = { env: { PKEXEC_UID: '4242' }, passwdPath }
+
+  it('under pkexec it reads the config from the user\'s passwd home, never a path the job names', async () => {
+    const h = await runHelper([job()], pkexec)
     expect(await h.code).toBe(2)
-    expect(h.events()[0]).toMatchObject({ code: 'config-refused', message: expect.stringMatching(/not owned by the user/) })
+    expect(h.events()[0]).toMatchObject({ code: 'config-refused', message: `The helper reads only ${userConfig} for alice (uid 4242), not ${configPath}.` })
+    expect(h.runner.calls).toEqual([])
+  })
+
+  it('under pkexec the file must belong to the invoking user', async () => {
+    const h = await runHelper([job({ configPath: userConfig })], pkexec)
+    expect(await h.code).toBe(2)
+    expect(h.events()[0]).toMatchObject({ code: 'config-refused', message: expect.stringMatching(/not by the user it is read for \(uid 4242\)/) })
+  })
+
+  it.runIf(process.getuid?.() === 0)('under pkexec the user\'s own file is read', async () => {
+    chownSync(userConfig, 4242, 4242)
+    const table = { ...dispatch, backup: async () => 'succeeded' as const }
+    const h = await runHelper([job({ configPath: userConfig })], { ...pkexec, dispatch: table })
+    expect(await h.code).toBe(0)
+  })
+
+  it('a PKEXEC_UID that names no account is refused', async () => {
+    const h = await runHelper([job()], { env: { PKEXEC_UID: '999999' }, passwdPath })
+    expect(await h.code).toBe(2)
+    expect(h.events()[0]).toMatchObject({ code: 'config-refused', message: expect.stringMatching(/names no user account/) })
   })
 
   it('refuses symlinks, group-writable files and non-files, and never quotes the content', async () => {
@@ -161,5 +190,37 @@ describe('a valid job', () => {
 
   it('the dispatch table runs every verb of the job schema', () => {
     expect(availableVerbs().sort()).toEqual(['adopt', 'auto', 'backup', 'eject', 'restore-close', 'restore-open', 'scrub', 'setup', 'verify-key'])
+  })
+})
+
+describe('setup and adopt need their own polkit action', () => {
+  it('started by the everyday wrapper (ZFS_DRIVE_BACKUP_ACTION=run), the helper refuses setup and adopt before any command', async () => {
+    for (const line of [
+      JSON.stringify({ verb: 'setup', configPath, disk: '/dev/disk/by-id/usb-Samsung_T7_123', name: 'T7', confirm: 'usb-Samsung_T7_123' }),
+      JSON.stringify({ verb: 'adopt', configPath, pool: 'backup', target: 'backup/home', name: 'T7' }),
+    ]) {
+      const h = await runHelper([line], { env: { ZFS_DRIVE_BACKUP_ACTION: 'run' } })
+      expect(await h.code).toBe(2)
+      expect(h.events()[0]).toMatchObject({ code: 'job-refused', message: expect.stringMatching(/needs its own password prompt/) })
+      expect(h.runner.calls).toEqual([])
+    }
+  })
+
+  it('the app starts setup and adopt through the setup wrapper when it is installed', async () => {
+    const { setupCommandFor } = await import('../../../main/app/privileged')
+    const wrapper = '/opt/ZFS Drive Backup/resources/helper/zfs-drive-backup-helper'
+    expect(setupCommandFor(['pkexec', wrapper], () => true)).toEqual(['pkexec', '/opt/ZFS Drive Backup/resources/helper/zfs-drive-backup-setup-helper'])
+    expect(setupCommandFor(['pkexec', wrapper], () => false)).toEqual(['pkexec', wrapper])
+    expect(setupCommandFor(['pkexec', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', 'electron', 'out/main/helper.js'])).toEqual(['pkexec', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', 'electron', 'out/main/helper.js'])
+  })
+
+  it('the policy gives setup its own action: auth_admin, never kept', () => {
+    const policy = readFileSync('build/linux/io.github.zfsdrivebackup.helper.policy', 'utf8')
+    const setup = /<action id="io\.github\.zfsdrivebackup\.setup">([\s\S]*?)<\/action>/.exec(policy)?.[1] ?? ''
+    expect(setup).toMatch(/<allow_active>auth_admin<\/allow_active>/)
+    expect(setup).not.toMatch(/keep/)
+    expect(setup).toMatch(/exec\.path">\/opt\/ZFS Drive Backup\/resources\/helper\/zfs-drive-backup-setup-helper</)
+    expect(readFileSync('build/linux/zfs-drive-backup-setup-helper', 'utf8')).toMatch(/ZFS_DRIVE_BACKUP_ACTION=setup /)
+    expect(readFileSync('build/linux/zfs-drive-backup-helper', 'utf8')).toMatch(/ZFS_DRIVE_BACKUP_ACTION=run /)
   })
 })
