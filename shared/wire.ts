@@ -35,6 +35,11 @@ export const DriveStatus = z.object({
   scrubDue: z.boolean(),
   /** Newest snapshot on the laptop vs on the drive (as of the last time the drive was read). */
   snapshots: z.object({ sourceNewest: z.string().nullable(), driveNewest: z.string().nullable(), missingOnDrive: z.number().int().nonnegative().nullable() }),
+  /**
+   * What the next backup starts from, and when it would have to be a full send (with its size), in words;
+   * one line per source when the drive backs up several. Absent or null: not known yet.
+   */
+  nextBackup: z.array(z.string()).nullable().optional(),
   /** Processes that kept the pool busy at the last failed eject or export. */
   busyHolders: z.array(Holder).nullable(),
   canBackUp: Why,

@@ -4,7 +4,7 @@
 import { RunRecord as RunRecordSchema, type RunRecord } from '../../shared/run-record'
 import { ConfigError, loadConfig } from '../config/load'
 import { emptyConfig, type Config, type DriveConfig } from '../config/schema'
-import { readSourceSnapshots, readTargetSnapshots, type DriveFacts } from '../engine/drive-status'
+import { readKeptBases, readSourceSnapshots, readTargetSnapshots, type DriveFacts } from '../engine/drive-status'
 import { appendRun, readRuns } from '../history/store'
 import type { Runner } from '../system/runner'
 import type { SnapshotInfo } from '../system/zfs'
@@ -27,6 +27,8 @@ export class AppData {
   private sourceSnapshots = new Map<string, SnapshotInfo[]>()
   /** Per drive whose pool is imported: its snapshots per target. */
   private driveSnapshots = new Map<string, Map<string, SnapshotInfo[]>>()
+  /** The sources' bookmarks and full-send sizes: what each drive's next backup starts from. */
+  private keptBases: Pick<DriveFacts, 'bookmarks' | 'fullBytes'> = {}
 
   constructor(private readonly o: { configPath: string; historyPath: string; runner: Runner; log: (m: string) => void }) {}
 
@@ -78,6 +80,7 @@ export class AppData {
   /** Source snapshots, and the drive's side of every imported drive (zfs list works unprivileged). */
   async refreshSnapshots(isImported: (drive: string) => boolean): Promise<void> {
     this.sourceSnapshots = await readSourceSnapshots(this.o.runner, this.config.sources.map((s) => s.dataset))
+    this.keptBases = await readKeptBases(this.o.runner, [...this.sourceSnapshots.keys()])
     this.driveSnapshots.clear()
     for (const d of this.config.drives) {
       if (!isImported(d.name)) continue
@@ -87,6 +90,6 @@ export class AppData {
   }
 
   facts(drive: string, imported: boolean): DriveFacts {
-    return { source: this.sourceSnapshots, drive: imported ? (this.driveSnapshots.get(drive) ?? null) : null }
+    return { source: this.sourceSnapshots, drive: imported ? (this.driveSnapshots.get(drive) ?? null) : null, ...this.keptBases }
   }
 }

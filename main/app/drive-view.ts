@@ -3,6 +3,8 @@
 import type { AutoBackupState, DrivePresence, DriveStatus } from '../../shared/wire'
 import type { DriveConfig } from '../config/schema'
 import { snapshotSummary, type DriveStatusReport } from '../engine/drive-status'
+import { describeNextBase } from '../engine/next-base'
+import { bytes } from '../engine/units'
 
 export interface DriveViewInput {
   drive: DriveConfig
@@ -15,8 +17,8 @@ export interface DriveViewInput {
   /** Without a drive watcher the app cannot know whether a drive is plugged in: it lets the helper find out. */
   watching: boolean
   /** Backup on plug (engine/auto-switch.ts autoBackupState), and whether the helper can switch it. */
-  autoBackup: AutoBackupState
-  autoSwitchable: boolean
+  autoBackup?: AutoBackupState
+  autoSwitchable?: boolean
 }
 
 type Why = DriveStatus['canBackUp']
@@ -55,9 +57,17 @@ export function driveView(i: DriveViewInput): DriveStatus {
     lastScrub: r.lastScrub,
     scrubDue: r.scrubDue,
     snapshots: snapshotSummary(r),
+    nextBackup: nextBackup(r),
     busyHolders: i.busyHolders,
     canBackUp: canBackUp(i),
     canEject: canEject(i),
-    autoBackup: { ...i.autoBackup, canChange: canSwitchAuto(i) },
+    ...(i.autoBackup ? { autoBackup: { ...i.autoBackup, canChange: canSwitchAuto(i) } } : {}),
   }
+}
+
+/** The engine's sentence per target whose base is known (the laptop's bookmarks were read); the source named when there are several. */
+function nextBackup(r: DriveStatusReport): string[] | null {
+  const known = r.targets.filter((t) => t.nextBase && t.nextBase.kind !== 'unknown')
+  if (known.length === 0) return null
+  return known.map((t) => `${r.targets.length > 1 ? `${t.source}: ` : ''}${describeNextBase(t.nextBase!, t.fullSendBytes ?? null, bytes)}`)
 }

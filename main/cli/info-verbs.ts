@@ -89,7 +89,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         ctx.io.out(`${t.source} → ${t.target}${note ? ` (${note})` : ''}\n  laptop drive  created              name (guid)\n`)
         for (const r of rows) {
           const mark = (v: boolean | null) => (v === null ? '?' : v ? '●' : '·')
-          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${r.retention === 'prune' ? '  ← removed at the next backup (the drive\'s retention)' : ''}\n`)
+          ctx.io.out(`  ${mark(r.laptop).padEnd(6)} ${mark(r.drive).padEnd(5)} ${new Date(r.creation * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} (${r.guid})${retentionNote(r)}\n`)
         }
       }
       return EXIT.ok
@@ -116,4 +116,11 @@ export const infoVerbs: Record<string, CliCommand> = {
       return EXIT.ok
     },
   },
+}
+
+/** What the drive's retention does with a snapshot at the next backup, where that is news: it goes, or the drive keeps what the laptop pruned. */
+function retentionNote(r: { laptop: boolean; drive: boolean | null; retention?: 'keep' | 'prune' }): string {
+  if (r.retention === 'prune') return '  ← removed at the next backup (the drive\'s retention)'
+  if (r.retention === 'keep' && !r.laptop) return '  ← kept by the drive\'s retention (the laptop pruned it)'
+  return ''
 }

@@ -32,10 +32,18 @@ export function snapshotTimeline(source: readonly SnapshotInfo[], drive: readonl
   return rows.reverse().sort((a, b) => b.creation - a.creation).map(({ creation: _c, ...r }) => r)
 }
 
-/** Guids of the drive's snapshots its retention would remove (as the prune step decides, before a send). */
+/**
+ * Guids of the drive's snapshots its retention would remove at the next backup. The prune step decides
+ * after the send, so the drive is taken as it will be then: with the laptop's snapshots newer than their
+ * newest common one added (a keep policy of 3 hourly drops the oldest hour when a fourth arrives).
+ */
 function toBePruned(source: readonly SnapshotInfo[], drive: readonly SnapshotInfo[], r: { retention: Retention; poolGuid: string; bookmarks: readonly BookmarkInfo[] }): Set<string> {
-  const protect = { newestCommonGuid: newestCommon(source, drive)?.guid ?? null, bookmarkGuid: currentBookmark(r.bookmarks, r.poolGuid)?.guid ?? null }
-  const d = r.retention === 'mirror' ? applyMirror(drive, new Set(source.map((s) => s.guid)), protect) : applyKeepPolicy(drive, r.retention, protect)
+  const common = newestCommon(source, drive)
+  const coming = common ? source.slice(source.indexOf(common) + 1) : []
+  // Oldest first, numbered in that order: the source's createtxg says nothing about the drive's.
+  const after = [...drive, ...coming].map((s, i) => ({ ...s, createtxg: String(i) }))
+  const protect = { newestCommonGuid: (coming.at(-1) ?? common)?.guid ?? null, bookmarkGuid: currentBookmark(r.bookmarks, r.poolGuid)?.guid ?? null }
+  const d = r.retention === 'mirror' ? applyMirror(after, new Set(source.map((s) => s.guid)), protect) : applyKeepPolicy(after, r.retention, protect)
   return new Set(d.prune.map((s) => s.guid))
 }
 

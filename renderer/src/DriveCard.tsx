@@ -37,6 +37,14 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
         <dd>{s.driveNewest ? <code>{snapName(s.driveNewest)}</code> : 'none yet'}</dd>
         <dt>Missing on the drive</dt>
         <dd>{s.missingOnDrive === null ? 'unknown until the drive is read' : s.missingOnDrive === 0 ? 'nothing — up to date' : plural(s.missingOnDrive, 'snapshot')}</dd>
+        {drive.nextBackup && (
+          <>
+            <dt>Next backup</dt>
+            {drive.nextBackup.map((line) => (
+              <dd key={line}>{line}</dd>
+            ))}
+          </>
+        )}
       </dl>
       {drive.stale && (
         <p className="warn stale" role="status">

@@ -51,6 +51,7 @@ export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; r
                   <td>
                     {r.onDrive === null ? <span className="muted">not read</span> : <Where present={r.onDrive} />}
                     {r.retention === 'prune' && <span className="muted"> — removed at the next backup</span>}
+                    {r.retention === 'keep' && !r.onSource && <span className="muted"> — kept by this drive's retention</span>}
                   </td>
                 </tr>
               ))}

@@ -8,7 +8,7 @@ const dst = (s: string, guid: string, at: string) => ({ name: `backup/home@${s}`
 const source = [src('autosnap_03-08', '1', '2025-03-08T10:00:00Z'), src('autosnap_03-09', '2', '2025-03-09T10:00:00Z'), src('autosnap_03-10', '3', '2025-03-10T10:00:00Z')]
 
 /** A timeline as main sends it (main/engine/snapshots.ts matched the two sides), newest first. */
-const row = (snapshot: string, guid: string, createdAt: string, onSource: boolean, onDrive: boolean | null) => ({ snapshot, guid, createdAt, onSource, onDrive })
+const row = (snapshot: string, guid: string, createdAt: string, onSource: boolean, onDrive: boolean | null): { snapshot: string; guid: string; createdAt: string; onSource: boolean; onDrive: boolean | null; retention?: 'keep' | 'prune' } => ({ snapshot, guid, createdAt, onSource, onDrive })
 const timeline = (rows: ReturnType<typeof row>[]) => [{ source: 'rpool/nixos/home', target: 'backup/home', rows }]
 
 describe('snapshots and diff', () => {
@@ -30,6 +30,21 @@ describe('snapshots and diff', () => {
     // Pruned on the laptop, still on the drive: same timeline, oldest last.
     await expect.element(home.getByRole('row').nth(4)).toHaveTextContent(/autosnap_03-01.*no.*yes/)
     expect(fake.callsTo('snapshots:list')).toEqual([{ drive: 'T7' }])
+  })
+
+  it('a keep policy: what the drive keeps that the laptop pruned, and what goes at the next backup', async () => {
+    const timelines = timeline([
+      { ...row('autosnap_03-10', '3', '2025-03-10T10:00:00Z', true, true), retention: 'keep' as const },
+      { ...row('autosnap_03-05', '1', '2025-03-05T10:00:00Z', false, true), retention: 'keep' as const },
+      { ...row('autosnap_03-01', '0', '2025-03-01T10:00:00Z', false, true), retention: 'prune' as const },
+    ])
+    const fake = fakeApi(appState(), { 'snapshots:list': { source, drive: [], timelines } })
+    const screen = await render(<App api={fake.api} now={now} />)
+    await screen.getByRole('button', { name: 'Snapshots' }).click()
+    const home = screen.getByRole('table', { name: 'rpool/nixos/home' })
+    await expect.element(home.getByRole('row').nth(1)).not.toHaveTextContent(/kept|removed/)
+    await expect.element(home.getByRole('row').nth(2)).toHaveTextContent(/autosnap_03-05.*no.*yes — kept by this drive's retention/)
+    await expect.element(home.getByRole('row').nth(3)).toHaveTextContent(/autosnap_03-01.*no.*yes — removed at the next backup/)
   })
 
   it('drive not readable: says so and marks the drive column "not read"', async () => {

@@ -19,6 +19,14 @@ describe('status', () => {
     expect(fake.callsTo('backup:start')).toEqual([{ drive: 'T7' }])
   })
 
+  it('says what the next backup starts from, and when it would be a full send', async () => {
+    const line = 'incremental from bookmark zfs-drive-backup-1325-30 (the laptop pruned the snapshot itself); a full send of about 3.0 GiB only if that bookmark is removed'
+    const fake = fakeApi(appState({ drives: [drive({ nextBackup: [line] })] }))
+    const screen = await render(<App api={fake.api} now={now} />)
+    await expect.element(screen.getByText('Next backup', { exact: true })).toBeVisible()
+    await expect.element(screen.getByText(line, { exact: true })).toBeVisible()
+  })
+
   it('absent: Back up now is disabled and says why', async () => {
     const fake = fakeApi(appState({ drives: [drive({ presence: 'absent', canBackUp: { ok: false, reason: 'Plug the drive in first.' } })] }))
     const screen = await render(<App api={fake.api} now={now} />)

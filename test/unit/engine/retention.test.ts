@@ -187,4 +187,16 @@ describe('the snapshot timeline marks what the drive\'s retention removes at the
     ])
     expect(snapshotTimeline(src, tgt).every((r) => r.retention === undefined)).toBe(true)
   })
+
+  it('a keep policy: the drive keeps hours the laptop pruned, and the oldest hour goes once the next backup brings a newer one', async () => {
+    const { snapshotTimeline } = await import('../../../main/engine/snapshots')
+    const at = (ds: string, h: number, guid: string) => ({ name: `${ds}@h${h}`, dataset: ds, snapshot: `h${h}`, guid, createtxg: String(100 + h), creation: Date.UTC(2026, 10, 30, h) / 1000 })
+    const drive = [at('backup/home', 1, '1'), at('backup/home', 2, '2'), at('backup/home', 3, '3')]
+    // The laptop pruned h1 and h2; h3 is the newest common snapshot.
+    const kept = snapshotTimeline([at('rpool/home', 3, '3')], drive, { retention: { hourly: 3 }, poolGuid: '1', bookmarks: [] })
+    expect(kept.map((r) => [r.snapshot, r.onSource, r.retention])).toEqual([['h3', true, 'keep'], ['h2', false, 'keep'], ['h1', false, 'keep']])
+    // A fourth hour on the laptop: after the next send the drive would hold four hours, so h1 is marked.
+    const rows = snapshotTimeline([at('rpool/home', 3, '3'), at('rpool/home', 4, '4')], drive, { retention: { hourly: 3 }, poolGuid: '1', bookmarks: [] })
+    expect(rows.map((r) => [r.snapshot, r.onDrive, r.retention])).toEqual([['h4', false, undefined], ['h3', true, 'keep'], ['h2', true, 'keep'], ['h1', true, 'prune']])
+  })
 })
