@@ -6,10 +6,12 @@ import { Holder, Progress, RunEvent, Verb } from '../shared/events'
 import { RunRecord } from '../shared/run-record'
 import {
   Accepted, AppState, AutoBackupState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why, ZfsName,
+  Delegation, KeyCheck, SourceDelegation,
 } from '../shared/wire'
 
 // The shared schemas the contract is made of, so the renderer imports its types from the contract alone.
 export { Holder, Progress, RunEvent, RunRecord, Verb }
+export { Delegation, KeyCheck, SourceDelegation }
 export { Accepted, AppState, AutoBackupState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why }
 
 const driveOnly = z.object({ drive: DriveName }).strict()
@@ -43,6 +45,17 @@ export const invokeContract = {
   'autostart:set': { request: z.object({ enabled: z.boolean() }).strict(), response: Accepted },
   /** Backup on plug for a drive: through the privileged helper (auto enable|disable). */
   'auto:set': { request: z.object({ drive: DriveName, enabled: z.boolean() }).strict(), response: Accepted },
+  // The guide's section 10 (issue 15). Delegation: what the user holds on each source, and the helper's
+  // fixed grant/revoke of the app's own permission set (never a user or a permission from here).
+  'delegation:get': { request: z.undefined(), response: Delegation },
+  'delegation:grant': { request: z.object({ source: ZfsName.optional() }).strict(), response: Accepted },
+  'delegation:revoke': { request: z.object({ source: ZfsName.optional() }).strict(), response: Accepted },
+  // Snapshots by hand: of a configured source only; delete repeats the snapshot's name.
+  'snapshot:create': { request: z.object({ source: ZfsName, name: z.string().min(1).max(200) }).strict(), response: Accepted },
+  'snapshot:destroy': { request: z.object({ snapshot: ZfsName, confirm: z.string().max(255) }).strict(), response: Accepted },
+  'source:snapshot-before-backup': { request: z.object({ dataset: ZfsName, enabled: z.boolean() }).strict(), response: Accepted },
+  // Key rehearsal: the passphrase travels in this one call only, to the helper's stdin, like restore:open.
+  'key:verify': { request: z.object({ drive: DriveName, passphrase: z.string().min(1).max(512) }).strict(), response: Accepted },
 } as const
 
 /** Events main pushes to the renderer. Progress is throttled to at most 10 a second. */

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { RunEvent } from './events'
 import { RunRecord } from './run-record'
-import { AutoBackupState, DiffEntry, DiskCandidate, DoctorCheck } from './wire'
+import { AutoBackupState, DiffEntry, DiskCandidate, DoctorCheck, KeyCheck, SourceDelegation } from './wire'
 
 export const CLI_JSON_VERSION = 1
 
@@ -21,6 +21,8 @@ export const StatusLine = z.object({
   scrubDue: z.boolean(),
   /** Backup on plug for the invoking user (the same answer as the window's switch). */
   autoBackup: AutoBackupState,
+  /** When the passphrase was last proven (verify-key, restore open) and whether a rehearsal is due. */
+  keyCheck: KeyCheck.optional(),
   targets: z.array(z.object({
     source: z.string(),
     target: z.string(),
@@ -60,6 +62,8 @@ export const CLI_JSON = {
   diff: DiffEntry,
   disks: DiskLine,
   'scrub-last': ScrubLastLine,
+  /** delegation: per source, what the invoking user may do without root and what grant/revoke would run. */
+  delegation: SourceDelegation.extend({ user: z.string(), root: z.boolean() }),
   'restore-list': RestoreListLine,
   'restore-file': RestoreFileLine,
 } as const

@@ -3,7 +3,7 @@
 // is built from it. Nothing here may carry a secret.
 import { z } from 'zod'
 
-export const Verb = z.enum(['backup', 'eject', 'scrub', 'setup', 'adopt', 'restore-open', 'restore-close', 'verify-key', 'auto'])
+export const Verb = z.enum(['backup', 'eject', 'scrub', 'setup', 'adopt', 'restore-open', 'restore-close', 'verify-key', 'delegation-grant', 'delegation-revoke', 'snapshot-create', 'snapshot-destroy', 'auto'])
 export type Verb = z.infer<typeof Verb>
 
 export const Progress = z.object({

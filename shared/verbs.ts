@@ -13,6 +13,10 @@ export const verbLabel: Record<Verb, string> = {
   'restore-close': 'Closing the backup',
   'verify-key': 'Key check',
   auto: 'Backup on plug setting',
+  'delegation-grant': 'Granting ZFS permissions',
+  'delegation-revoke': 'Revoking ZFS permissions',
+  'snapshot-create': 'Taking a snapshot',
+  'snapshot-destroy': 'Deleting a snapshot',
 }
 
 /** What the run is doing, as a heading before the drive's name: "Backing up T7". */
@@ -26,4 +30,8 @@ export const verbDoing: Record<Verb, string> = {
   'restore-close': 'Closing the backup on',
   'verify-key': 'Checking the key on',
   auto: 'Setting backup on plug for',
+  'delegation-grant': 'Granting ZFS permissions',
+  'delegation-revoke': 'Revoking ZFS permissions',
+  'snapshot-create': 'Taking a snapshot',
+  'snapshot-destroy': 'Deleting a snapshot',
 }

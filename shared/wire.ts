@@ -22,6 +22,23 @@ export const Why = z.object({ ok: z.boolean(), reason: z.string().optional() })
 /** Backup on plug (the udev rule and service of `auto enable`): on only when the config and root's install agree; the note says what is off when they do not. */
 export const AutoBackupState = z.object({ on: z.boolean(), note: z.string().nullable() })
 export type AutoBackupState = z.infer<typeof AutoBackupState>
+/** When the passphrase was last proven and whether a rehearsal is due (days: since then, or since first use). */
+export const KeyCheck = z.object({ lastProvenAt: z.iso.datetime().nullable(), days: z.number().int().nullable(), due: z.boolean(), everyDays: z.number().int().positive() })
+export type KeyCheck = z.infer<typeof KeyCheck>
+
+/** One source's delegation for the invoking user: held, missing, and the exact commands grant/revoke run. */
+export const SourceDelegation = z.object({
+  dataset: z.string(),
+  held: z.array(z.string()),
+  missing: z.array(z.string()),
+  revocable: z.array(z.string()),
+  grant: z.array(z.string()).nullable(),
+  revoke: z.array(z.string()).nullable(),
+})
+export type SourceDelegation = z.infer<typeof SourceDelegation>
+
+export const Delegation = z.object({ user: z.string(), root: z.boolean(), sources: z.array(SourceDelegation), needs: z.array(z.object({ permission: z.string(), use: z.string() })) })
+export type Delegation = z.infer<typeof Delegation>
 
 export const DriveStatus = z.object({
   name: DriveName,
@@ -46,6 +63,7 @@ export const DriveStatus = z.object({
   canEject: Why,
   /** The window's switch: the state, and whether it may be flipped now (and if not, why). */
   autoBackup: AutoBackupState.extend({ canChange: Why }).optional(),
+  keyCheck: KeyCheck.optional(),
 })
 export type DriveStatus = z.infer<typeof DriveStatus>
 
@@ -67,7 +85,7 @@ export type RunStatus = z.infer<typeof RunStatus>
 
 export const AppState = z.object({
   configured: z.boolean(),
-  sources: z.array(z.object({ dataset: z.string(), allowUnencrypted: z.boolean() })),
+  sources: z.array(z.object({ dataset: z.string(), allowUnencrypted: z.boolean(), snapshotBeforeBackup: z.boolean().optional() })),
   drives: z.array(DriveStatus),
   run: RunStatus.nullable(),
   /** The last run's outcome, until the next one starts: the window shows "done — safe to unplug" or the error. */

@@ -26,6 +26,9 @@ import { Presence } from './presence'
 import type { Launcher } from './privileged'
 import { queryHandlers } from './query-handlers'
 import { StaleReminders } from './reminders'
+import { KeyReminders } from './key-reminders'
+import { guideHandlers } from './guide-handlers'
+import { keyCheckStatus } from '../engine/key-check'
 import { RunController, runDrive, type ActiveRun } from './run-controller'
 import { Coalescer, ProgressThrottle, realTimers, type TimerApi } from './throttle'
 
@@ -47,6 +50,8 @@ export interface NotifierLike {
   backupDone(drive: string): Promise<NotifyOutcome>
   failed(drive: string, reason: string): Promise<NotifyOutcome>
   stale(drive: string, days: number): Promise<NotifyOutcome>
+  /** Quiet: the drive's key check is due (main/app/key-reminders.ts). */
+  keyCheck?(drive: string, days: number | null): Promise<NotifyOutcome>
   driveRemoved(drive: string): Promise<void>
 }
 
@@ -120,7 +125,13 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     finished: onRunFinished,
     changed,
   })
-  const reminders = new StaleReminders({ notifier: deps.notifier, timers, config: () => data.config, lastBackupAt: (d) => lastBackupAt(data.history, d), onDay: changed })
+  const keyReminders = new KeyReminders({
+    notifier: deps.notifier, now: () => timers.now(),
+    status: (name) => { const d = data.drive(name); return d ? keyCheckStatus(data.history, name, data.config.keyCheckEveryDays, timers.now()) : undefined },
+    connected: (name) => !['absent', 'poweredOff'].includes(presence.of(name)),
+  })
+  const checkKeys = (): void => keyReminders.check(data.config.drives.map((d) => d.name))
+  const reminders = new StaleReminders({ notifier: deps.notifier, timers, config: () => data.config, lastBackupAt: (d) => lastBackupAt(data.history, d), onDay: () => { checkKeys(); changed() } })
   const refreshSnapshots = (): Promise<void> => data.refreshSnapshots((d) => presence.of(d) === 'imported')
   const uid = deps.uid ?? process.getuid?.() ?? 0
   /** The same answer as the CLI's status: on only when the config and root's install agree. */
@@ -138,7 +149,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   function buildState(): AppState {
     return {
       configured: data.configured,
-      sources: data.config.sources.map((s) => ({ dataset: s.dataset, allowUnencrypted: s.allowUnencrypted })),
+      sources: data.config.sources.map((s) => ({ dataset: s.dataset, allowUnencrypted: s.allowUnencrypted, snapshotBeforeBackup: s.snapshotBeforeBackup })),
       drives: data.config.drives.map(drive),
       run: runs.status(),
       lastRun,
@@ -239,6 +250,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   function onConnected(e: { drive: DriveConfig; atStart: boolean }): void {
     const name = e.drive.name
     presence.connected(name, (runs.current ? runDrive(runs.current) : null) === name)
+    keyReminders.check([name])
     changed()
     void refreshImported().then(changed)
     if (runs.current) return
@@ -314,6 +326,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
 
   return {
     ...queryHandlers({ runner: deps.runner, data, configPath: deps.configPath, historyPath: deps.historyPath, log }),
+    ...guideHandlers({ runner: deps.runner, data, configPath: deps.configPath, start: (j, secret) => runs.start(j, secret), changed }),
     state: buildState,
     onChange(listener) {
       stateListeners.add(listener)
@@ -333,6 +346,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       await refreshSnapshots()
       await startWatcher()
       reminders.start()
+      checkKeys()
       await reportMissed()
       stopFeed = deps.followHeadless?.((e) => runs.follow(e)) ?? null
       changed()
@@ -390,7 +404,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     'sources:set': async ({ datasets, allowUnencrypted }) => {
       const allow = new Set(allowUnencrypted ?? [])
       try {
-        data.setConfig(await saveConfig({ ...data.config, sources: datasets.map((dataset) => ({ dataset, allowUnencrypted: allow.has(dataset) })) }, deps.configPath))
+        data.setConfig(await saveConfig({ ...data.config, sources: datasets.map((dataset) => ({ ...data.config.sources.find((s) => s.dataset === dataset), dataset, allowUnencrypted: allow.has(dataset) })) }, deps.configPath))
         watcher?.setDrives?.(data.config.drives)
         await refreshSnapshots()
         changed()

@@ -62,6 +62,7 @@ export function driveView(i: DriveViewInput): DriveStatus {
     canBackUp: canBackUp(i),
     canEject: canEject(i),
     ...(i.autoBackup ? { autoBackup: { ...i.autoBackup, canChange: canSwitchAuto(i) } } : {}),
+    ...(r.keyCheck ? { keyCheck: r.keyCheck } : {}),
   }
 }
 

@@ -9,6 +9,8 @@ export interface Io {
   isTty: boolean
   /** Reads a secret from the terminal or stdin (never argv or the environment). */
   readSecret?: (prompt: string) => Promise<string>
+  /** Reads one typed line (a confirmation), echoed; tests pass their own. */
+  readLine?: (prompt: string) => Promise<string>
 }
 
 export interface VerbContext {

@@ -13,12 +13,13 @@ import { autoVerbs } from './auto-verbs'
 import { backupVerbs } from './backup-verbs'
 import { infoVerbs } from './info-verbs'
 import { lifecycleVerbs } from './lifecycle-verbs'
+import { guideVerbs } from './guide-verbs'
 import { EXIT, type Io, type CliCommand } from './command'
 
 export type { Io }
 
 /** Every verb, in --help order; the man page is generated from this table too (main/cli/manpage.ts). */
-export const verbs: Record<string, CliCommand> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs, ...autoVerbs }
+export const verbs: Record<string, CliCommand> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs, ...guideVerbs, ...autoVerbs }
 
 export const common = {
   config: { type: 'string' },

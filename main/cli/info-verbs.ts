@@ -60,6 +60,7 @@ export const infoVerbs: Record<string, CliCommand> = {
           continue
         }
         ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? (r.lastBackupAt ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ' — due') : ''}\n`)
+        if (r.keyCheck) ctx.io.out(`  passphrase last proven ${when(r.keyCheck.lastProvenAt)}${r.keyCheck.due ? ` — rehearsal due (every ${r.keyCheck.everyDays} days): zfs-drive-backup verify-key --drive '${r.drive}'` : ''}\n`)
         ctx.io.out(`  last scrub ${when(r.lastScrub?.at ?? null)}${r.lastScrub ? ` (${r.lastScrub.errors} error${r.lastScrub.errors === 1 ? '' : 's'})` : ''}${r.scrubDue ? ` — due (every ${ctx.config.scrubEveryDays} days)` : ''}\n`)
         ctx.io.out(`  backup on plug: ${r.autoBackup.on ? 'on' : 'off'}${r.autoBackup.note ? ` (${r.autoBackup.note})` : ''}\n`)
         for (const t of r.targets) {

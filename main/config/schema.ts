@@ -18,6 +18,11 @@ export const sourceSchema = z.strictObject({
   dataset: datasetNameSchema,
   /** Off by default: an unencrypted source sent raw lands unencrypted on a drive that leaves the house. */
   allowUnencrypted: z.boolean().default(false),
+  /**
+   * Off by default (the guide sends sanoid's snapshots only): the backup first takes a snapshot of its own,
+   * zfs-drive-backup_<UTC time>, which sanoid never prunes and the app does (main/engine/app-snapshots.ts).
+   */
+  snapshotBeforeBackup: z.boolean().default(false),
 })
 
 const keepCount = z.union([z.number({ error: typeError('a number of snapshots or "all"') }).int('must be a whole number').min(0, 'must be at least 0').max(100_000, 'must be at most 100000'), z.literal('all')])
@@ -84,6 +89,8 @@ export const configSchema = z
     afterBackup: afterBackupSchema.prefault({}),
     staleAfterDays: days(7),
     scrubEveryDays: days(30),
+    /** After this many days without proving the passphrase (verify-key), the app suggests a rehearsal. */
+    keyCheckEveryDays: days(90),
     autoBackupOnConnect: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {

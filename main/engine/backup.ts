@@ -23,6 +23,7 @@ import { describeRetention } from './retention'
 import { defaultVerifiedStatePath, readVerified } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
+import { withSnapshotNow } from './snapshot-now-steps'
 import { pickDrive, requireRoot } from './preflight'
 
 export interface BackupState {
@@ -219,7 +220,7 @@ export async function backup(o: BackupOptions): Promise<Outcome> {
   const state = newBackupState(o.config, drive, { dryRun: o.dryRun ?? false, ...(o.lockPath ? { lockPath: o.lockPath } : {}), ...(o.statePath ? { statePath: o.statePath } : {}) })
   const runner = state.dryRun ? dryRunner(o.runner) : o.runner
   try {
-    return await runPipeline({ verb: 'backup', drive: drive.name, steps: backupSteps, state, runner, emit: o.emit, signal: o.signal })
+    return await runPipeline({ verb: 'backup', drive: drive.name, steps: withSnapshotNow(backupSteps, o.config, drive), state, runner, emit: o.emit, signal: o.signal })
   } finally {
     state.lock?.release()
   }

@@ -9,6 +9,7 @@ import { which } from './tools'
 import { readKeptBases } from './drive-status'
 import { currentBookmark } from './keep-base'
 import { bytes } from './units'
+import { delegationDoctor } from './delegation'
 
 const tool = (id: string, command: string, title: string, debian: string, nixos: string, severity: 'error' | 'warning' = 'error'): DoctorCheck => {
   const path = which(command)
@@ -83,6 +84,7 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
     }
   }
   if (checks[0]!.ok) checks.push(...(await failmodeChecks(runner, config)), ...(await keptBaseChecks(runner, config)))
+  if (checks[0]!.ok) checks.push(...(await delegationDoctor(runner, config)))
   return checks
 }
 

@@ -10,6 +10,7 @@ import { datasetExists, getManyProperties, listForReplication, listSnapshots, ty
 import { nextBase, type NextBase } from './next-base'
 import { listPools } from '../system/zpool'
 import { lastScrub, scrubDue, type LastScrub } from './scrub'
+import { keyCheckStatus, type KeyCheckStatus } from './key-check'
 
 const DAY_MS = 86400_000
 
@@ -36,6 +37,8 @@ export interface DriveStatusReport {
   stale: boolean
   lastScrub: LastScrub | null
   scrubDue: boolean
+  /** When the passphrase was last proven, and whether a rehearsal is due (main/engine/key-check.ts). */
+  keyCheck?: KeyCheckStatus
   targets: TargetStatus[]
 }
 
@@ -102,6 +105,7 @@ export function driveStatus(config: Config, drive: DriveConfig, runs: readonly R
     stale: at === null || now - Date.parse(at) > config.staleAfterDays * DAY_MS,
     lastScrub: scrubbed,
     scrubDue: scrubDue(scrubbed, config.scrubEveryDays, now),
+    keyCheck: keyCheckStatus(runs, drive.name, config.keyCheckEveryDays, now),
     targets: Object.entries(drive.targets).map(([source, target]) => targetStatus(drive, source, target, runs, facts)),
   }
 }

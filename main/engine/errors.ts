@@ -52,6 +52,7 @@ export type LifecycleErrorCode =
   | 'restore-pool-unprotected'
   | 'restore-destination-exists'
   | 'snapshot-not-found'
+  | 'snapshot-refused'
   | 'scrub-failed'
 
 export class EngineError extends Error {

@@ -206,7 +206,7 @@ const create: Step<SetupState> = {
 export function withDrive(config: Config, drive: DriveConfig, drop: string | null = null): Config {
   const keep = config.drives.filter((d) => d.poolGuid !== drive.poolGuid && d.name !== drive.name && d.name !== drop)
   const sources = [...config.sources]
-  for (const x of Object.keys(drive.targets)) if (!sources.some((y) => y.dataset === x)) sources.push({ dataset: x, allowUnencrypted: false })
+  for (const x of Object.keys(drive.targets)) if (!sources.some((y) => y.dataset === x)) sources.push({ dataset: x, allowUnencrypted: false, snapshotBeforeBackup: false })
   return configSchema.parse({ ...config, sources, drives: [...keep, drive] })
 }
 

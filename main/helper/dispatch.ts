@@ -16,6 +16,7 @@ import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import { withSleepHeld, type HoldSleep } from '../engine/sleep'
 import type { Job, JobVerb } from './job'
+import { guideDispatch } from './guide-verbs'
 
 export interface HelperContext<J extends Job = Job> {
   job: J
@@ -30,6 +31,8 @@ export interface HelperContext<J extends Job = Job> {
   /** Aborted when stdin closes (the app cancelled or went away) or on SIGTERM/SIGINT/SIGHUP. */
   signal: AbortSignal
   lockPath?: string
+  /** Who root acts for (PKEXEC_UID, SUDO_UID): delegation is always theirs. */
+  invokingUid?: number
   /** Holds sleep off while a run writes to the drive (main/engine/sleep.ts); absent in tests. */
   holdSleep?: HoldSleep
   /** Who asked (pkexec's user; 0 when root ran the helper) and their history file, for backup on plug. */
@@ -77,6 +80,7 @@ export const dispatch: DispatchTable = {
     const { service, ...where } = c.auto
     return switchAutoBackup({ config: c.config, driveName: c.job.drive, on: c.job.on, owner: { uid: c.invoker.uid, configPath: c.job.configPath, historyPath: c.invoker.historyPath }, service, ...where, runner: c.runner, emit: c.emit, signal: c.signal })
   },
+  ...guideDispatch,
 }
 
 export function availableVerbs(table: DispatchTable = dispatch): JobVerb[] {

@@ -30,6 +30,13 @@ export const Job = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('verify-key'), ...base, drive: JobDriveName }),
   // Backup on plug on or off for the drive (the window's switch; the CLI's auto enable|disable).
   z.strictObject({ verb: z.literal('auto'), ...base, drive: JobDriveName, on: z.boolean() }),
+  // Delegation is always the invoking user's (PKEXEC_UID/SUDO_UID) and the app's own permission set:
+  // the job names neither a user nor a permission, at most which configured source.
+  z.strictObject({ verb: z.literal('delegation-grant'), ...base, source: datasetNameSchema.optional() }),
+  z.strictObject({ verb: z.literal('delegation-revoke'), ...base, source: datasetNameSchema.optional() }),
+  // By hand (the guide's 10.3): a snapshot of a configured source only; delete repeats the snapshot's name.
+  z.strictObject({ verb: z.literal('snapshot-create'), ...base, source: datasetNameSchema, name: z.string().min(1).max(200) }),
+  z.strictObject({ verb: z.literal('snapshot-destroy'), ...base, snapshot: z.string().min(3).max(255), confirm: z.string().max(255) }),
 ])
 export type Job = z.infer<typeof Job>
 /** A job's verb is the kind of run it starts (shared/events.ts Verb): the two lists must stay one. */

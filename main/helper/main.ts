@@ -18,6 +18,7 @@ import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
 import { lookupUser, userFiles } from '../config/owner'
 import { JobConfigError, jobConfigSource, readJobConfig } from './config'
+import { invokingUidFrom } from '../engine/delegation'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
 import { HELPER_EXIT, Job, MAX_JOB_BYTES, SECRET_VERBS } from './job'
 import { LineTooLong, StdinLines } from './lines'
@@ -104,12 +105,12 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
 
   let config: Config
   let invokingGid: number | null = null
-  let invokingUid: number | null = null
+  let invokingOwner: number | null = null
   try {
     const source = await jobConfigSource(job.configPath, io.env, deps.passwdPath)
     config = await (deps.readConfig ?? readJobConfig)(source.path, source.ownerUid)
     invokingGid = source.ownerGid
-    invokingUid = source.ownerUid
+    invokingOwner = source.ownerUid
   } catch (err) {
     if (err instanceof JobConfigError) return reject(err.code === 'config-invalid' ? 'config-invalid' : err.code, err.message)
     throw err
@@ -123,7 +124,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   // Backup on plug is installed for the user who asked: their uid and history go into root's instance file.
   let invoker: HelperContext['invoker']
   if (job.verb === 'auto') {
-    const uid = invokingUid ?? 0
+    const uid = invokingOwner ?? 0
     const user = await lookupUser({ uid }, deps.passwdPath)
     if (!user) return reject('user-unknown', `No user has uid ${uid}.`)
     invoker = { uid, historyPath: userFiles(user).historyPath }
@@ -139,7 +140,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, invokingGid, runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? invokingUidFrom(io.env), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

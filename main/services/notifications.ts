@@ -115,6 +115,11 @@ export class Notifier {
     return this.show('stale', driveName, { days })
   }
 
+  /** Quiet, and at most once a day per drive (the coordinator's KeyReminders decides when it is due). */
+  keyCheck(driveName: string, days: number | null): Promise<NotificationOutcome> {
+    return this.show('key-check', driveName, days === null ? {} : { days })
+  }
+
   /**
    * The drive was unplugged: "connected" and "safe to unplug" no longer apply, so they are withdrawn, and
    * the next plug-in is news again.

@@ -6,6 +6,8 @@ import { AdoptForm } from './AdoptForm'
 import { ApiContext, NowContext, useAppState } from './api'
 import { DesktopSettings } from './DesktopSettings'
 import { DoctorChecks } from './DoctorChecks'
+import { DelegationCard } from './DelegationCard'
+import { SnapshotNowSettings } from './SnapshotNowSettings'
 import { FirstRun } from './FirstRun'
 import { HistoryView } from './HistoryView'
 import { LastRunBanner } from './LastRunBanner'
@@ -80,6 +82,8 @@ function Window({ api }: { api: BackupApi }) {
         {state.configured && view === 'checks' && (
           <>
             <DoctorChecks />
+            <DelegationCard refreshKey={lastRunKey} />
+            <SnapshotNowSettings sources={state.sources} />
             <SourcePicker current={state.sources} />
             <DesktopSettings />
           </>

@@ -6,6 +6,7 @@ import { backupBlocked, presenceText } from './labels'
 import { EjectPanel } from './EjectPanel'
 import { ScrubPanel } from './ScrubPanel'
 import { AutoBackupSwitch } from './AutoBackupSwitch'
+import { KeyCheckPanel } from './KeyCheckPanel'
 
 export function DriveCard({ drive, running }: { drive: DriveStatus; running: boolean }) {
   const api = useApi()
@@ -70,6 +71,7 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
         <EjectPanel drive={drive} running={running} />
         <ScrubPanel drive={drive} running={running} />
         <AutoBackupSwitch drive={drive} />
+        <KeyCheckPanel drive={drive} running={running} />
       </div>
     </section>
   )

@@ -3,6 +3,7 @@ import { useState } from 'react'
 import type { DriveStatus } from '../../preload/contract'
 import { useApi, useLoad } from './api'
 import { DiffPanel } from './DiffPanel'
+import { HandSnapshots } from './HandSnapshots'
 import { DrivePicker } from './DrivePicker'
 import { when } from './format'
 
@@ -57,6 +58,7 @@ export function SnapshotsView({ drives, refreshKey }: { drives: DriveStatus[]; r
               ))}
             </tbody>
           </table>
+          <HandSnapshots timeline={g} />
         </div>
       ))}
       {list.data && groups.length === 0 && <p>No snapshots yet: sanoid has not taken any.</p>}

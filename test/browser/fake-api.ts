@@ -15,6 +15,7 @@ const defaults: Omit<Answers, 'state:get'> = {
   'disks:list': [],
   'folder:choose': null,
   'desktop:get': { startAtLogin: false, trayHost: true, noTrayHint: null },
+  'delegation:get': { user: 'eds', root: false, sources: [], needs: [{ permission: 'diff', use: 'zfs diff (what changed between snapshots)' }] },
 }
 
 export interface FakeApi {

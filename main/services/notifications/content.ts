@@ -1,7 +1,7 @@
 // What each notification says. Kept apart from the D-Bus plumbing so the wording can change (or be
 // translated) without touching delivery, and so dedupe compares exactly what the user would see.
 
-export type NotificationKind = 'connected' | 'done' | 'failed' | 'stale'
+export type NotificationKind = 'connected' | 'done' | 'failed' | 'stale' | 'key-check'
 
 export interface NotificationContent {
   summary: string
@@ -35,6 +35,13 @@ export function contentFor(kind: NotificationKind, drive: string, detail: { reas
       const days = detail.days ?? 0
       return { summary: `No backup for ${days} day${days === 1 ? '' : 's'}`, body: `Plug in “${drive}” to back up.`, urgency: 1, category: 'transfer', backupButton: false }
     }
+    // Quiet (low urgency): a suggestion, not an alarm.
+    case 'key-check':
+      return {
+        summary: 'Time to rehearse your passphrase',
+        body: `${detail.days !== undefined ? `Not proven for ${detail.days} days. ` : ''}Check that you still know the passphrase of “${drive}” while it is plugged in (Status → Check the passphrase).`,
+        urgency: 0, category: 'device', backupButton: false,
+      }
   }
 }
 

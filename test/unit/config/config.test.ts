@@ -38,12 +38,13 @@ describe('config schema', () => {
   it("fills in the guide's defaults", () => {
     expect(parseConfig(minimal)).toEqual({
       version: 1,
-      sources: [{ dataset: 'rpool/nixos/home', allowUnencrypted: false }],
+      sources: [{ dataset: 'rpool/nixos/home', allowUnencrypted: false, snapshotBeforeBackup: false }],
       drives: [drive],
       replication: { engine: 'native', raw: true, compress: 'none', deleteTargetSnapshots: true, noSyncSnap: true, noRollback: true },
       afterBackup: { export: true, powerOff: true },
       staleAfterDays: 7,
       scrubEveryDays: 30,
+      keyCheckEveryDays: 90,
       autoBackupOnConnect: false,
     })
     expect(emptyConfig().drives).toEqual([])

@@ -47,7 +47,7 @@ describe('setup helpers', () => {
     const c = configSchema.parse({ version: 1, sources: [], drives: [{ name: 'old', pool: 'backup', poolGuid: '1', disk: DISK, targets: {} }] })
     const n = withDrive(c, { name: 'T7', pool: 'backup', poolGuid: '1', disk: DISK, targets: { 'rpool/eds': 'backup/eds' } })
     expect(n.drives).toEqual([{ name: 'T7', pool: 'backup', poolGuid: '1', disk: DISK, targets: { 'rpool/eds': 'backup/eds' } }])
-    expect(n.sources).toEqual([{ dataset: 'rpool/eds', allowUnencrypted: false }])
+    expect(n.sources).toEqual([{ dataset: 'rpool/eds', allowUnencrypted: false, snapshotBeforeBackup: false }])
   })
 })
 
