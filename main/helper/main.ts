@@ -140,7 +140,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? invokingUidFrom(io.env), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? (await invokingUidFrom(io.env)), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }
