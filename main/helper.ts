@@ -5,6 +5,8 @@ import { ExecaRunner } from './system/runner'
 import { helperMain } from './helper/main'
 import { HELPER_EXIT } from './helper/job'
 import { sleepHolder } from './engine/sleep'
+import { dirname, join } from 'node:path'
+import { serviceCommand } from './engine/auto-switch'
 
 // pkexec starts us with a minimal environment; the tools are looked up on a fixed PATH that also covers
 // NixOS (/run/current-system/sw/bin), never on one the caller chose.
@@ -27,7 +29,8 @@ helperMain(
       for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, cancel)
     },
   },
-  { runner: new ExecaRunner(), holdSleep: sleepHolder() },
+  // The backup-on-plug service runs the CLI, which is built (and packaged) next to this file.
+  { runner: new ExecaRunner(), holdSleep: sleepHolder(), auto: { service: serviceCommand(join(dirname(process.argv[1] ?? '/'), 'cli.js')) } },
 ).then(
   (code) => {
     process.stdin.destroy()

@@ -16,7 +16,7 @@ import { TrayController } from './app/tray'
 import { denyPermissions, lockDown, pageUrl, windowOptions } from './app/window'
 import { fileAutostart, HIDDEN_FLAG } from './app/autostart'
 import { desktopHandlers } from './app/desktop'
-import { noTrayHint, openWindowAtStart } from './app/first-launch'
+import { openWindowAtStart, windowClosedNotice } from './app/first-launch'
 import { hasTrayHost } from './services/tray-host'
 import { feedPath, followFeed } from './services/headless-feed'
 
@@ -36,9 +36,10 @@ if (!app.requestSingleInstanceLock()) {
       win.on('closed', () => {
         win = null
         // No tray icon to click: say once how to get the window back.
-        if (!trayHost && !toldHowToReturn) {
+        const notice = windowClosedNotice({ trayHost, alreadyTold: toldHowToReturn })
+        if (notice) {
           toldHowToReturn = true
-          void dialog.showMessageBox({ type: 'info', title: 'ZFS Drive Backup', message: 'The window is closed; the app is not.', detail: noTrayHint() })
+          void dialog.showMessageBox({ type: 'info', title: 'ZFS Drive Backup', ...notice })
         }
       })
       void win.loadURL(page)

@@ -5,14 +5,14 @@ import { z } from 'zod'
 import { Holder, Progress, RunEvent, Verb } from '../shared/events'
 import { RunRecord } from '../shared/run-record'
 import {
-  Accepted, AppState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why, ZfsName,
+  Accepted, AppState, AutoBackupState, ByIdPath, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why, ZfsName,
   Delegation, KeyCheck, SourceDelegation,
 } from '../shared/wire'
 
 // The shared schemas the contract is made of, so the renderer imports its types from the contract alone.
 export { Holder, Progress, RunEvent, RunRecord, Verb }
 export { Delegation, KeyCheck, SourceDelegation }
-export { Accepted, AppState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why }
+export { Accepted, AppState, AutoBackupState, DiffEntry, DiskCandidate, DoctorCheck, DriveName, DrivePresence, DriveStatus, RunStatus, SnapshotRow, SnapshotTimeline, SourceCandidate, TimelineRow, Why }
 
 const driveOnly = z.object({ drive: DriveName }).strict()
 
@@ -43,6 +43,8 @@ export const invokeContract = {
   'folder:choose': { request: z.undefined(), response: z.string().nullable() },
   'desktop:get': { request: z.undefined(), response: DesktopInfo },
   'autostart:set': { request: z.object({ enabled: z.boolean() }).strict(), response: Accepted },
+  /** Backup on plug for a drive: through the privileged helper (auto enable|disable). */
+  'auto:set': { request: z.object({ drive: DriveName, enabled: z.boolean() }).strict(), response: Accepted },
   // The guide's section 10 (issue 15). Delegation: what the user holds on each source, and the helper's
   // fixed grant/revoke of the app's own permission set (never a user or a permission from here).
   'delegation:get': { request: z.undefined(), response: Delegation },

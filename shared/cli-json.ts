@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { RunEvent } from './events'
 import { RunRecord } from './run-record'
-import { DiffEntry, DiskCandidate, DoctorCheck, KeyCheck, SourceDelegation } from './wire'
+import { AutoBackupState, DiffEntry, DiskCandidate, DoctorCheck, KeyCheck, SourceDelegation } from './wire'
 
 export const CLI_JSON_VERSION = 1
 
@@ -19,6 +19,8 @@ export const StatusLine = z.object({
   stale: z.boolean(),
   lastScrub: LastScrub.nullable(),
   scrubDue: z.boolean(),
+  /** Backup on plug for the invoking user (the same answer as the window's switch). */
+  autoBackup: AutoBackupState,
   /** When the passphrase was last proven (verify-key, restore open) and whether a rehearsal is due. */
   keyCheck: KeyCheck.optional(),
   targets: z.array(z.object({

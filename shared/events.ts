@@ -3,7 +3,7 @@
 // is built from it. Nothing here may carry a secret.
 import { z } from 'zod'
 
-export const Verb = z.enum(['backup', 'eject', 'scrub', 'setup', 'adopt', 'restore-open', 'restore-close', 'verify-key', 'delegation-grant', 'delegation-revoke', 'snapshot-create', 'snapshot-destroy'])
+export const Verb = z.enum(['backup', 'eject', 'scrub', 'setup', 'adopt', 'restore-open', 'restore-close', 'verify-key', 'delegation-grant', 'delegation-revoke', 'snapshot-create', 'snapshot-destroy', 'auto'])
 export type Verb = z.infer<typeof Verb>
 
 export const Progress = z.object({
@@ -42,6 +42,8 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('replicated'), source: z.string(), target: z.string(), snapshot: z.string(), guid: z.string() }),
   /** setup/adopt: the drive as it belongs in the config. The unprivileged app saves it (root never writes the user's config). */
   z.object({ type: z.literal('drive-recorded'), drive: z.object({ name: z.string(), pool: z.string(), poolGuid: z.string(), disk: z.string(), targets: z.record(z.string(), z.string()) }) }),
+  /** Backup on plug was switched for the drive (root's files are done): the unprivileged side records "autoBackup" in the user's config. */
+  z.object({ type: z.literal('auto-backup'), drive: z.string(), on: z.boolean(), unit: z.string() }),
   /** The run imported, exported or powered off the drive's pool: where the drive now is, as a fact. */
   z.object({ type: z.literal('pool-state'), drive: z.string(), state: PoolState }),
   /** A finished scrub's result, for status and history. */

@@ -19,6 +19,9 @@ export type DrivePresence = z.infer<typeof DrivePresence>
 
 export const Why = z.object({ ok: z.boolean(), reason: z.string().optional() })
 
+/** Backup on plug (the udev rule and service of `auto enable`): on only when the config and root's install agree; the note says what is off when they do not. */
+export const AutoBackupState = z.object({ on: z.boolean(), note: z.string().nullable() })
+export type AutoBackupState = z.infer<typeof AutoBackupState>
 /** When the passphrase was last proven and whether a rehearsal is due (days: since then, or since first use). */
 export const KeyCheck = z.object({ lastProvenAt: z.iso.datetime().nullable(), days: z.number().int().nullable(), due: z.boolean(), everyDays: z.number().int().positive() })
 export type KeyCheck = z.infer<typeof KeyCheck>
@@ -58,6 +61,8 @@ export const DriveStatus = z.object({
   busyHolders: z.array(Holder).nullable(),
   canBackUp: Why,
   canEject: Why,
+  /** The window's switch: the state, and whether it may be flipped now (and if not, why). */
+  autoBackup: AutoBackupState.extend({ canChange: Why }).optional(),
   keyCheck: KeyCheck.optional(),
 })
 export type DriveStatus = z.infer<typeof DriveStatus>

@@ -14,6 +14,8 @@ import type { DriveConfig } from '../config/schema'
 import { driveStatus, importedDrives, lastBackupAt } from '../engine/drive-status'
 import { openTargets, restoreFile } from '../engine/restore'
 import { recordDrive } from '../engine/setup'
+import { autoBackupState, recordAutoBackup } from '../engine/auto-switch'
+import type { AutoPaths } from '../engine/auto'
 import type { Job, JobVerb } from '../helper/job'
 import type { Runner } from '../system/runner'
 import { AppData } from './app-data'
@@ -70,6 +72,9 @@ export interface CoordinatorDeps {
   log?: (message: string) => void
   /** The backup-on-plug service's live events (main/services/headless-feed.ts); returns a stop function. */
   followHeadless?: (onEvent: (e: RunEvent) => void) => () => void
+  /** Whose backup on plug the window shows (this process's user) and where root installs it (tests). */
+  uid?: number
+  autoPaths?: AutoPaths
 }
 
 export interface AppService extends Omit<Handlers, DesktopChannel> {
@@ -128,11 +133,17 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
   const checkKeys = (): void => keyReminders.check(data.config.drives.map((d) => d.name))
   const reminders = new StaleReminders({ notifier: deps.notifier, timers, config: () => data.config, lastBackupAt: (d) => lastBackupAt(data.history, d), onDay: () => { checkKeys(); changed() } })
   const refreshSnapshots = (): Promise<void> => data.refreshSnapshots((d) => presence.of(d) === 'imported')
+  const uid = deps.uid ?? process.getuid?.() ?? 0
+  /** The same answer as the CLI's status: on only when the config and root's install agree. */
+  const autoOn = (d: DriveConfig) => autoBackupState(d, uid, deps.autoPaths)
 
   function drive(d: DriveConfig) {
     const p = presence.of(d.name)
     const status = driveStatus(data.config, d, data.history, data.facts(d.name, p === 'imported'), timers.now())
-    return driveView({ drive: d, status, staleAfterDays: data.config.staleAfterDays, presence: p, busyHolders: presence.holdersOf(d.name), busy: runs.busyReason(), watching: watcher !== null })
+    return driveView({
+      drive: d, status, staleAfterDays: data.config.staleAfterDays, presence: p, busyHolders: presence.holdersOf(d.name), busy: runs.busyReason(), watching: watcher !== null,
+      autoBackup: autoOn(d), autoSwitchable: deps.availableVerbs.includes('auto'),
+    })
   }
 
   function buildState(): AppState {
@@ -162,6 +173,17 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
           changed()
         },
         (err: unknown) => log(`could not record drive ${e.drive.name} in ${deps.configPath}: ${String(err)}`),
+      )
+    }
+    // Root installed or removed backup on plug; "autoBackup" in the config is the user's to write.
+    if (e.type === 'auto-backup') {
+      void recordAutoBackup(deps.configPath, e.drive, e.on).then(
+        (next) => {
+          data.setConfig(next)
+          watcher?.setDrives?.(next.drives)
+          changed()
+        },
+        (err: unknown) => log(`could not record autoBackup of ${e.drive} in ${deps.configPath}: ${String(err)}`),
       )
     }
     eventsOut.push(e)
@@ -233,7 +255,7 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
     void refreshImported().then(changed)
     if (runs.current) return
     // The backup-on-plug service (auto enable) has this plug: a second run would only lose the lock race.
-    if (e.drive.autoBackup) return log(`${name} connected: backed up by the backup-on-plug service`)
+    if (autoOn(e.drive).on) return log(`${name} connected: backed up by the backup-on-plug service`)
     if (data.config.autoBackupOnConnect && !e.atStart) {
       const r = runs.start(backupJob(name))
       if (!r.accepted) log(`auto-backup of ${name} not started: ${r.reason}`)
@@ -358,6 +380,14 @@ export function createCoordinator(deps: CoordinatorDeps): Coordinator {
       return runs.start(job('restore-open', { drive }), passphrase)
     },
     'restore:close': async ({ drive }) => driveJob('restore-close', drive),
+    // The window's switch: the helper runs the same pipeline as `auto enable|disable` (one password prompt).
+    'auto:set': async ({ drive: name, enabled }) => {
+      const d = data.drive(name)
+      if (!d) return unknownDrive(name)
+      const why = drive(d).autoBackup?.canChange
+      if (why && !why.ok) return { accepted: false, reason: why.reason ?? 'Backup on plug cannot be switched now.' }
+      return runs.start(job('auto', { drive: name, on: enabled }))
+    },
     // Copying out of the opened snapshot runs as the user: it can only read what the user may read.
     'restore:file': async ({ drive, snapshot, path, to, force }) => {
       const d = data.drive(drive)

@@ -1,6 +1,6 @@
 // A drive card as the window gets it: the engine's status of the drive, where the drive is, and whether
 // Back up now / Eject may be pressed (and if not, why in words).
-import type { DrivePresence, DriveStatus } from '../../shared/wire'
+import type { AutoBackupState, DrivePresence, DriveStatus } from '../../shared/wire'
 import type { DriveConfig } from '../config/schema'
 import { snapshotSummary, type DriveStatusReport } from '../engine/drive-status'
 import { describeNextBase } from '../engine/next-base'
@@ -16,6 +16,9 @@ export interface DriveViewInput {
   busy: string | null
   /** Without a drive watcher the app cannot know whether a drive is plugged in: it lets the helper find out. */
   watching: boolean
+  /** Backup on plug (engine/auto-switch.ts autoBackupState), and whether the helper can switch it. */
+  autoBackup?: AutoBackupState
+  autoSwitchable?: boolean
 }
 
 type Why = DriveStatus['canBackUp']
@@ -36,6 +39,12 @@ function canEject(i: DriveViewInput): Why {
   return { ok: true }
 }
 
+function canSwitchAuto(i: DriveViewInput): Why {
+  if (i.busy) return { ok: false, reason: i.busy }
+  if (!i.autoSwitchable) return { ok: false, reason: 'Backup on plug cannot be switched from the window in this version: sudo zfs-drive-backup auto enable --drive NAME.' }
+  return { ok: true }
+}
+
 export function driveView(i: DriveViewInput): DriveStatus {
   const r = i.status
   return {
@@ -52,6 +61,7 @@ export function driveView(i: DriveViewInput): DriveStatus {
     busyHolders: i.busyHolders,
     canBackUp: canBackUp(i),
     canEject: canEject(i),
+    ...(i.autoBackup ? { autoBackup: { ...i.autoBackup, canChange: canSwitchAuto(i) } } : {}),
     ...(r.keyCheck ? { keyCheck: r.keyCheck } : {}),
   }
 }

@@ -27,3 +27,12 @@ export function noTrayHint(env: NodeJS.ProcessEnv = process.env): string {
     : ' A desktop with a system tray (KDE, XFCE, Cinnamon) shows its icon there.'
   return `ZFS Drive Backup keeps running and still notices the drive. To open the window again, start “ZFS Drive Backup” from your applications menu.${gnome}`
 }
+
+/**
+ * Closing the window: with no tray icon to bring it back, the app says how to (once per run of the app,
+ * so closing it again is not nagged); with a tray, nothing. Null: say nothing.
+ */
+export function windowClosedNotice(o: { trayHost: boolean; alreadyTold: boolean; env?: NodeJS.ProcessEnv }): { message: string; detail: string } | null {
+  if (o.trayHost || o.alreadyTold) return null
+  return { message: 'The window is closed; the app is not.', detail: noTrayHint(o.env) }
+}

@@ -1,40 +1,20 @@
 // `auto enable|disable --drive NAME` (root): backup on plug without the app, through a udev rule and a
 // systemd service; `auto run` is what that service runs.
-import { isAbsolute, resolve } from 'node:path'
-import { loadConfig, saveConfig } from '../config/load'
-import type { Config } from '../config/schema'
-import { disableAuto, enableAuto, instanceName, unitName } from '../engine/auto'
-import { pickDrive } from '../engine/preflight'
+import { resolve } from 'node:path'
+import { recordAutoBackup, serviceCommand, switchAutoBackup } from '../engine/auto-switch'
 import { EngineError } from '../engine/errors'
-import { which } from '../engine/tools'
 import { readOwnedConfig } from '../config/owned'
 import { sleepHolder } from '../engine/sleep'
+import type { RunEvent } from '../../shared/events'
 import { ExecaRunner } from '../system/runner'
 import { runHeadless } from './headless'
 import { dropPrivileges, invokingUser, userDefaultPaths } from './invoker'
+import { runWithEvents } from './run-events'
 import { EXIT, type CliCommand, type VerbContext } from './command'
-
-/** The fixed PATH the service runs with (NixOS tools included), like the helper's. */
-export const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
-/** The command the service runs: this very CLI, with the same runtime. */
-function selfCommand(): { command: string[]; environment: Record<string, string> } {
-  const script = process.argv[1]
-  if (!script || !isAbsolute(process.execPath)) throw new Error('cannot tell how this CLI was started')
-  const environment: Record<string, string> = { PATH: SERVICE_PATH }
-  // The packaged CLI is Electron's bundled Node (see build/linux/zfs-drive-backup-helper).
-  if (process.versions.electron) environment.ELECTRON_RUN_AS_NODE = '1'
-  return { command: [process.execPath, resolve(script)], environment }
-}
-
-async function setAutoBackup(configPath: string, driveName: string, on: boolean): Promise<void> {
-  const { config } = await loadConfig(configPath)
-  const next: Config = { ...config, drives: config.drives.map((d) => (d.name === driveName ? { ...d, autoBackup: on } : d)) }
-  await saveConfig(next, configPath)
-}
-
+/** The same pipeline the helper runs for the window's switch (main/engine/auto-switch.ts). */
 async function toggle(ctx: VerbContext, on: boolean): Promise<number> {
   if (process.getuid?.() !== 0) {
     ctx.io.err(`✗ auto ${on ? 'enable' : 'disable'} installs a udev rule and a systemd service, which needs root: sudo zfs-drive-backup auto ${on ? 'enable' : 'disable'} --drive NAME\n`)
@@ -48,26 +28,21 @@ async function toggle(ctx: VerbContext, on: boolean): Promise<number> {
   const historyPath = resolve(str(ctx.values.history) ?? defaults.historyPath)
   // The user's own file (owned by them, not writable by others), read as the helper reads it.
   const config = await readOwnedConfig(configPath, user.uid)
-  const drive = pickDrive(config, str(ctx.values.drive))
-  const instance = instanceName(user.uid, drive.poolGuid)
-  if (on) {
-    const systemctl = which('systemctl', SERVICE_PATH)
-    if (!systemctl) throw new EngineError('tool-missing', 'Backup on plug needs systemd (systemctl was not found).')
-    const written = await enableAuto({ runner, instance: { version: 1, uid: user.uid, poolGuid: drive.poolGuid, drive: drive.name, configPath, historyPath }, ...selfCommand(), systemctl })
-    // The config edit is the user's: made with their rights, after root's part is done.
-    dropPrivileges(user)
-    await setAutoBackup(configPath, drive.name, true)
-    ctx.io.out(`✓ Backup on plug is on for “${drive.name}” (pool GUID ${drive.poolGuid}, user ${user.name}).\n`)
-    for (const f of written) ctx.io.out(`  wrote ${f}\n`)
-    ctx.io.out(`  Plug the drive in: it is backed up, exported and powered off with nobody at the keyboard.\n  Its log: journalctl -u ${unitName(instance)}\n`)
-  } else {
-    const removed = await disableAuto({ runner, uid: user.uid, poolGuid: drive.poolGuid })
-    dropPrivileges(user)
-    await setAutoBackup(configPath, drive.name, false)
-    ctx.io.out(`✓ Backup on plug is off for “${drive.name}”.\n`)
-    for (const f of removed) ctx.io.out(`  removed ${f}\n`)
-  }
-  return EXIT.ok
+  const script = process.argv[1]
+  if (!script) throw new Error('cannot tell how this CLI was started')
+  let switched: Extract<RunEvent, { type: 'auto-backup' }> | null = null
+  const code = await runWithEvents(ctx.io, ctx.json, null, (emit) =>
+    switchAutoBackup({ config, ...(str(ctx.values.drive) ? { driveName: str(ctx.values.drive) } : {}), on, owner: { uid: user.uid, configPath, historyPath }, service: serviceCommand(resolve(script)), runner, emit, signal: ctx.signal }),
+  (e) => {
+    if (e.type === 'auto-backup') switched = e
+  })
+  const done = switched as Extract<RunEvent, { type: 'auto-backup' }> | null
+  if (!done) return code
+  // The config edit is the user's: made with their rights, after root's part is done.
+  dropPrivileges(user)
+  await recordAutoBackup(configPath, done.drive, on)
+  if (!ctx.json) ctx.io.out(on ? `  Plug “${done.drive}” in: it is backed up, exported and powered off with nobody at the keyboard (user ${user.name}).\n` : `  “${done.drive}” is no longer backed up on plug.\n`)
+  return code
 }
 
 export const autoVerbs: Record<string, CliCommand> = {

@@ -39,6 +39,8 @@ export function formatEvent(e: RunEvent, titles: Map<string, string>): string | 
       return `  ✓ ${e.target}@${e.snapshot} (guid ${e.guid}) is on the drive`
     case 'drive-recorded':
       return `  ✓ drive "${e.drive.name}" (pool ${e.drive.pool}, GUID ${e.drive.poolGuid}) recorded`
+    case 'auto-backup':
+      return `  ✓ backup on plug is ${e.on ? 'on' : 'off'} for "${e.drive}"${e.on ? ` (its log: journalctl -u ${e.unit})` : ''}`
     // The scrub's result lines are info lines already; the pool's state shows in the step that changed it.
     // A failed command's own words are in the history (history --json); the error line says what they mean.
     case 'command-output':

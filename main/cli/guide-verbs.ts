@@ -38,7 +38,7 @@ export const guideVerbs: Record<string, CliCommand> = {
       }
       const runner = new ExecaRunner()
       // As root, whom sudo/doas/pkexec names (main/config/owner.ts's answer); otherwise yourself.
-      const user = await resolveUser(runner, ctx.owner?.uid ?? invokingUidFrom(process.env))
+      const user = await resolveUser(runner, ctx.owner?.uid ?? (await invokingUidFrom(process.env)))
       const report = await readDelegation(runner, ctx.config, user, str(ctx.values.source))
       if (sub === 'check') {
         printReport(ctx, report)

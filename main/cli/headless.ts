@@ -2,6 +2,7 @@
 // systemd as root): find the user and drive the instance names, read that user's config, back up with
 // sleep held off, log to the journal (stdout), then drop root to record the run in the user's history and
 // tell their desktop session, if one is open.
+import { randomUUID } from 'node:crypto'
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { sessionBus } from 'dbus-next'
 import type { Config, DriveConfig } from '../config/schema'
@@ -43,9 +44,21 @@ export async function runHeadless(instanceArg: string | undefined, io: Io, signa
   const inst = await readInstance(parsed.data, deps.paths)
   const user = await lookupUser(deps.runner, inst.uid)
   if (!user) throw new EngineError('user-unknown', `No user has uid ${inst.uid}; disable this rule with: sudo zfs-drive-backup auto disable --drive ${JSON.stringify(inst.drive)}`)
-  const config = await (deps.readConfig ?? readOwnedConfig)(inst.configPath, inst.uid)
-  const drive = config.drives.find((d) => d.poolGuid === inst.poolGuid)
-  if (!drive) throw new EngineError('drive-unknown', `${inst.configPath} has no drive with pool GUID ${inst.poolGuid} any more.`, 'Disable backup on plug for it: sudo zfs-drive-backup auto disable --drive NAME')
+  let config: Config
+  let drive: DriveConfig
+  try {
+    config = await (deps.readConfig ?? readOwnedConfig)(inst.configPath, inst.uid)
+    const found = config.drives.find((d) => d.poolGuid === inst.poolGuid)
+    if (!found) throw new EngineError('drive-unknown', `${inst.configPath} has no drive with pool GUID ${inst.poolGuid} any more.`, 'Disable backup on plug for it: sudo zfs-drive-backup auto disable --drive NAME')
+    drive = found
+  } catch (err) {
+    // The drive was plugged in and nothing was backed up: the user hears of it like any failed run (now,
+    // or at the next app start), not only the journal.
+    const error = err instanceof Error ? { code: (err as { code?: unknown }).code, message: err.message, hint: (err as { hint?: unknown }).hint } : { code: undefined, message: String(err), hint: undefined }
+    io.err(`✗ ${error.message}\n`)
+    await finishAsUser(user, inst.drive, failedBeforeStart(inst.drive, error), inst.historyPath, io, deps)
+    return error.code === 'drive-unknown' || error.code === 'config-invalid' ? EXIT.usage : EXIT.failed
+  }
   if (!drive.autoBackup) {
     io.out(`Backup on plug is off for “${drive.name}” in ${inst.configPath} (autoBackup: false); nothing to do.\n`)
     return EXIT.ok
@@ -68,18 +81,27 @@ export async function runHeadless(instanceArg: string | undefined, io: Io, signa
     io.out('Another run has the drive; this one leaves it alone.\n')
     return EXIT.busy
   }
-  await finishAsUser(user, drive, record, inst.historyPath, io, deps)
+  await finishAsUser(user, drive.name, record, inst.historyPath, io, deps)
   return code
 }
 
-async function finishAsUser(user: UserEntry, drive: DriveConfig, record: RunRecord | null, historyPath: string, io: Io, deps: HeadlessDeps): Promise<void> {
+/** The record of a headless run that failed before its backup could start (config unreadable, drive gone). */
+function failedBeforeStart(drive: string, e: { code: unknown; message: string; hint: unknown }): RunRecord {
+  const at = new Date().toISOString()
+  return {
+    id: randomUUID(), verb: 'backup', drive, startedAt: at, finishedAt: at, outcome: 'failed', durationMs: 0, bytes: 0, steps: [], warnings: [], replicated: [],
+    error: { code: typeof e.code === 'string' ? e.code : 'headless-failed', message: e.message, ...(typeof e.hint === 'string' ? { hint: e.hint } : {}) },
+  }
+}
+
+async function finishAsUser(user: UserEntry, driveName: string, record: RunRecord | null, historyPath: string, io: Io, deps: HeadlessDeps): Promise<void> {
   if (!record) return
   const rec: RunRecord = record
   ;(deps.drop ?? dropPrivileges)(user)
   const failedReason = rec.outcome === 'succeeded' ? null : (rec.error?.message ?? (rec.outcome === 'cancelled' ? 'The backup was cancelled.' : 'See the journal.'))
   let notified = false
   try {
-    notified = await (deps.notify ?? notifySession)(user, drive.name, failedReason)
+    notified = await (deps.notify ?? notifySession)(user, driveName, failedReason)
   } catch (err) {
     io.err(`! could not notify ${user.name}'s desktop: ${String(err)}\n`)
   }

@@ -2,6 +2,7 @@
 import { pickDrive } from '../engine/preflight'
 import { runDoctor } from '../engine/doctor'
 import { readDriveStatus } from '../engine/drive-status'
+import { autoBackupState } from '../engine/auto-switch'
 import { describeNextBase } from '../engine/next-base'
 import { bytes } from '../engine/units'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
@@ -52,7 +53,7 @@ export const infoVerbs: Record<string, CliCommand> = {
       const runner = new ExecaRunner()
       const reports = []
       for (const d of drives) {
-        const r = await readDriveStatus(runner, ctx.config, d, runs)
+        const r = { ...(await readDriveStatus(runner, ctx.config, d, runs)), autoBackup: autoBackupState(d, ctx.owner?.uid ?? process.getuid?.() ?? 0) }
         reports.push(r)
         if (ctx.json) {
           ctx.io.out(jsonLine('status', r))
@@ -61,6 +62,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         ctx.io.out(`${r.drive} (pool ${r.pool}): ${r.presence}; last backup ${when(r.lastBackupAt)}${r.stale ? (r.lastBackupAt ? ` — due (older than ${ctx.config.staleAfterDays} days)` : ' — due') : ''}\n`)
         if (r.keyCheck) ctx.io.out(`  passphrase last proven ${when(r.keyCheck.lastProvenAt)}${r.keyCheck.due ? ` — rehearsal due (every ${r.keyCheck.everyDays} days): zfs-drive-backup verify-key --drive '${r.drive}'` : ''}\n`)
         ctx.io.out(`  last scrub ${when(r.lastScrub?.at ?? null)}${r.lastScrub ? ` (${r.lastScrub.errors} error${r.lastScrub.errors === 1 ? '' : 's'})` : ''}${r.scrubDue ? ` — due (every ${ctx.config.scrubEveryDays} days)` : ''}\n`)
+        ctx.io.out(`  backup on plug: ${r.autoBackup.on ? 'on' : 'off'}${r.autoBackup.note ? ` (${r.autoBackup.note})` : ''}\n`)
         for (const t of r.targets) {
           const lag = t.missingOnDrive === null ? 'unknown until the drive is read' : t.missingOnDrive === 0 ? 'up to date' : `${t.missingOnDrive} snapshot${t.missingOnDrive === 1 ? '' : 's'} behind`
           ctx.io.out(`  ${t.source} → ${t.target}: laptop @${t.sourceNewest ?? '—'}, drive @${t.driveNewest ?? '—'}${t.from === 'history' ? ' (at the last backup)' : ''}: ${lag}\n`)

@@ -11,6 +11,7 @@ import { readRuns } from '../history/store'
 import { ExecaRunner } from '../system/runner'
 import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
+import { sleepHolder, withSleepHeld } from '../engine/sleep'
 import { defaultSecretReader } from './secret'
 import { EXIT, historyOf, type CliCommand, type VerbContext } from './command'
 import { jsonLine } from './json'
@@ -19,6 +20,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const driveName = (ctx: VerbContext): { driveName?: string } => (str(ctx.values.drive) ? { driveName: str(ctx.values.drive)! } : {})
 const reader = (ctx: VerbContext) => ctx.io.readSecret ?? defaultSecretReader()
 const ask = (ctx: VerbContext) => (dataset: string) => reader(ctx)(`Passphrase for ${dataset}: `)
+
+/** Sleep held off while a run writes to the drive, as the helper and the service do (main/engine/sleep.ts). */
+const holdSleep = (ctx: VerbContext) => sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) })
 
 export const lifecycleVerbs: Record<string, CliCommand> = {
   disks: {
@@ -64,12 +68,12 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
       }
       const sources = Array.isArray(ctx.values.source) ? ctx.values.source : []
       return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
-        setup({
+        withSleepHeld(holdSleep(ctx), `Setting up ${name}`, () => setup({
           config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, disk, name, confirm: str(ctx.values.confirm), sources,
           ...(str(ctx.values.pool) ? { pool: str(ctx.values.pool)! } : {}),
           reformat: Boolean(ctx.values.reformat), powerOff: Boolean(ctx.values['power-off']),
           runner: new ExecaRunner(), emit, signal: ctx.signal,
-        }),
+        })),
       )
     },
   },
@@ -115,8 +119,10 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
         }
         return EXIT.ok
       }
+      // Held only while we follow the scrub (--wait); without it the command returns at once.
       return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
-        scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ExecaRunner(), emit, signal: ctx.signal }),
+        withSleepHeld(ctx.values.wait ? holdSleep(ctx) : undefined, `Scrubbing ${str(ctx.values.drive) ?? ctx.config.drives[0]?.name ?? 'the drive'}`, () =>
+          scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ExecaRunner(), emit, signal: ctx.signal })),
       )
     },
   },

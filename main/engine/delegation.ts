@@ -8,6 +8,7 @@
 // snapshots by hand goes through the helper (main/engine/hand-snapshot.ts) and needs no delegation.
 import type { DoctorCheck } from '../../shared/wire'
 import type { Config } from '../config/schema'
+import { invokingUser } from '../config/owner'
 import type { Runner } from '../system/runner'
 import { lookupUser, type UserEntry } from '../system/passwd'
 import { allowArgv, directGrants, effectivePermissions, readAllow, unallowArgv, userGroups } from '../system/zfs-allow'
@@ -39,10 +40,10 @@ export interface DelegationReport {
   sources: SourceDelegation[]
 }
 
-/** The user root acts for (pkexec, sudo), else the process's own. */
-export function invokingUidFrom(env: NodeJS.ProcessEnv): number {
-  for (const v of [env.PKEXEC_UID, env.SUDO_UID]) if (v !== undefined && /^\d+$/.test(v)) return Number(v)
-  return process.getuid?.() ?? 0
+/** The user root acts for (config/owner.ts's one answer: pkexec, sudo, doas), else the process's own. */
+export async function invokingUidFrom(env: NodeJS.ProcessEnv): Promise<number> {
+  const invoking = await invokingUser(env, process.geteuid?.() ?? 0)
+  return invoking?.user.uid ?? process.getuid?.() ?? 0
 }
 
 export async function resolveUser(runner: Runner, uid: number): Promise<UserEntry> {
@@ -92,7 +93,7 @@ export function delegationChecks(r: DelegationReport): DoctorCheck[] {
 export async function delegationDoctor(runner: Runner, config: Config, env: NodeJS.ProcessEnv = process.env): Promise<DoctorCheck[]> {
   if (config.sources.length === 0) return []
   try {
-    return delegationChecks(await readDelegation(runner, config, await resolveUser(runner, invokingUidFrom(env))))
+    return delegationChecks(await readDelegation(runner, config, await resolveUser(runner, await invokingUidFrom(env))))
   } catch {
     return []
   }

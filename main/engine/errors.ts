@@ -41,7 +41,7 @@ export type ErrorCode =
   | AutoErrorCode
 
 /** Backup on plug (main/engine/auto.ts). */
-export type AutoErrorCode = 'auto-not-enabled' | 'auto-refused' | 'auto-off-in-config' | 'user-unknown'
+export type AutoErrorCode = 'auto-not-enabled' | 'auto-refused' | 'auto-off-in-config' | 'user-unknown' | 'auto-nixos'
 
 /** Failures of the drive lifecycle (setup, adopt, scrub, restore, verify-key). */
 export type LifecycleErrorCode =

@@ -160,7 +160,7 @@ const openSteps: Step<OpenState>[] = [
       const e = await statusErrors(ctx.runner, s.pool!.name)
       const files = e.kind === 'files' ? e.files : []
       ctx.warn('data-errors', `The last scrub found ${st.errorCount} damaged object(s) on this drive${files.length ? '' : ' (the list is unavailable)'}; do not restore these from it:`)
-      for (const f of files) ctx.info(`  damaged: ${f.dataset}${f.snapshot ? `@${f.snapshot}` : ''}:${f.path}`)
+      for (const f of files) ctx.info(`  damaged: ${f.dataset ? `${f.dataset}${f.snapshot ? `@${f.snapshot}` : ''}:` : ''}${f.path}`)
       return { note: `${st.errorCount} data error(s)` }
     },
   },

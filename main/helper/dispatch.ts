@@ -9,6 +9,8 @@ import { eject } from '../engine/eject'
 import { restoreClose, restoreOpen } from '../engine/restore'
 import { scrub } from '../engine/scrub'
 import { verifyKey } from '../engine/verify-key'
+import { switchAutoBackup, type ServiceCommand } from '../engine/auto-switch'
+import type { AutoPaths } from '../engine/auto'
 import type { Emit } from '../../shared/events'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
@@ -33,6 +35,10 @@ export interface HelperContext<J extends Job = Job> {
   invokingUid?: number
   /** Holds sleep off while a run writes to the drive (main/engine/sleep.ts); absent in tests. */
   holdSleep?: HoldSleep
+  /** Who asked (pkexec's user; 0 when root ran the helper) and their history file, for backup on plug. */
+  invoker?: { uid: number; historyPath: string }
+  /** What the backup-on-plug service runs (the CLI next to the helper) and where its files go (tests). */
+  auto?: { service: ServiceCommand; paths?: AutoPaths; nixosMarker?: string; systemctl?: string }
 }
 
 export type VerbHandler<V extends JobVerb> = (ctx: HelperContext<Extract<Job, { verb: V }>>) => Promise<Outcome>
@@ -69,6 +75,13 @@ export const dispatch: DispatchTable = {
     withSleepHeld(c.holdSleep, `Setting up ${c.job.name}`, () => setup({ config: c.config, disk: c.job.disk, name: c.job.name, confirm: c.job.confirm, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) })),
   adopt: (c) =>
     adopt({ config: c.config, pool: c.job.pool, target: c.job.target, name: c.job.name, failmodeContinue: c.job.failmodeContinue ?? false, runner: c.runner, emit: c.emit, signal: c.signal, onRecorded: recorded(c), ...lock(c) }),
+  // The same pipeline as the CLI's auto enable|disable. The user's config gets "autoBackup" from the app,
+  // which records the auto-backup event as the user (root never writes that file).
+  auto: async (c) => {
+    if (!c.auto || !c.invoker) throw new Error('the helper was started without the backup-on-plug service command')
+    const { service, ...where } = c.auto
+    return switchAutoBackup({ config: c.config, driveName: c.job.drive, on: c.job.on, owner: { uid: c.invoker.uid, configPath: c.job.configPath, historyPath: c.invoker.historyPath }, service, ...where, runner: c.runner, emit: c.emit, signal: c.signal })
+  },
   ...guideDispatch,
 }
 

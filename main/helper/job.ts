@@ -34,6 +34,8 @@ export const Job = z.discriminatedUnion('verb', [
   z.strictObject({ verb: z.literal('restore-open'), ...base, drive: JobDriveName }),
   z.strictObject({ verb: z.literal('restore-close'), ...base, drive: JobDriveName }),
   z.strictObject({ verb: z.literal('verify-key'), ...base, drive: JobDriveName }),
+  // Backup on plug on or off for the drive (the window's switch; the CLI's auto enable|disable).
+  z.strictObject({ verb: z.literal('auto'), ...base, drive: JobDriveName, on: z.boolean() }),
   // Delegation is always the invoking user's (PKEXEC_UID/SUDO_UID) and the app's own permission set:
   // the job names neither a user nor a permission, at most which configured source.
   z.strictObject({ verb: z.literal('delegation-grant'), ...base, source: datasetNameSchema.optional() }),

@@ -16,6 +16,7 @@ import { verbLabel } from '../../shared/verbs'
 import type { Outcome } from '../engine/pipeline'
 import type { Runner } from '../system/runner'
 import type { HoldSleep } from '../engine/sleep'
+import { lookupUser, userFiles } from '../config/owner'
 import { JobConfigError, jobConfigSource, readJobConfig } from './config'
 import { invokingUidFrom } from '../engine/delegation'
 import { dispatch as defaultDispatch, type DispatchTable, type HelperContext } from './dispatch'
@@ -41,6 +42,8 @@ export interface HelperDeps {
   /** How long to wait for the job line. */
   jobTimeoutMs?: number
   holdSleep?: HoldSleep
+  /** For the auto verb: the service command and (tests) where its files go. */
+  auto?: HelperContext['auto']
 }
 
 const KNOWN_VERBS = Job.options.map((o) => o.shape.verb.value)
@@ -118,6 +121,15 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
     return reject('drive-unknown', `No drive named "${name}" is configured in ${job.configPath}.`)
   }
 
+  // Backup on plug is installed for the user who asked: their uid and history go into root's instance file.
+  let invoker: HelperContext['invoker']
+  if (job.verb === 'auto') {
+    const uid = invokingOwner ?? 0
+    const user = await lookupUser({ uid }, deps.passwdPath)
+    if (!user) return reject('user-unknown', `No user has uid ${uid}.`)
+    invoker = { uid, historyPath: userFiles(user).historyPath }
+  }
+
   const table = deps.dispatch ?? defaultDispatch
   const handler = table[job.verb] as ((c: HelperContext) => Promise<Outcome>) | null
   if (!handler) return reject('not-available', `${verbLabel[job.verb]} is not available in this version yet.`, HELPER_EXIT.notAvailable)
@@ -128,7 +140,7 @@ export async function helperMain(io: HelperIo, deps: HelperDeps): Promise<number
   const cancel = (): void => controller.abort()
   input.onEnd(cancel)
   io.onSignal?.(cancel)
-  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? invokingUidFrom(io.env), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}) })
+  const outcome = await handler({ job, config, secret, invokingGid, invokingUid: invokingOwner ?? (await invokingUidFrom(io.env)), runner: deps.runner, emit, signal: controller.signal, ...(deps.lockPath ? { lockPath: deps.lockPath } : {}), ...(deps.holdSleep ? { holdSleep: deps.holdSleep } : {}), ...(invoker ? { invoker } : {}), ...(deps.auto ? { auto: deps.auto } : {}) })
   secret = null
   return outcome === 'succeeded' ? HELPER_EXIT.ok : outcome === 'cancelled' ? HELPER_EXIT.cancelled : HELPER_EXIT.failed
 }

@@ -1,7 +1,7 @@
 // The backup-on-plug service's live feed: while it runs, the service (root) writes the run's events, one
 // JSON line each, to a file only the drive's user can read; a tray app that is running follows it and
 // shows the run as its own (without a cancel button: the service owns it).
-import { closeSync, openSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { RunEvent } from '../../shared/events'
 
 // Not the run lock's directory (root-only): the feed's user must be able to reach their file.
@@ -51,10 +51,11 @@ export function followFeed(path: string, onEvent: (e: RunEvent) => void, interva
     // no run yet
   }
   // Polled (a stat a second): the folder lives in /run and appears only with the first headless run, so
-  // there may be nothing to put an inotify watch on yet.
-  const poll = (): void => read()
-  watchFile(path, { interval: intervalMs, persistent: false }, poll)
-  return () => unwatchFile(path, poll)
+  // there may be nothing to put an inotify watch on yet. Our own stat, not fs.watchFile: watchFile takes
+  // its first stat later, and a run that wrote in between would go unseen until its next line.
+  const timer = setInterval(read, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }
 
 function safeJson(line: string): unknown {

@@ -350,6 +350,11 @@ export function parseStatusErrors(output: string): ErrorsSection {
     for (const l of lines.slice(i + 1)) {
       if (!/^\s+\S/.test(l)) continue
       const entry = l.trim()
+      // A file of a mounted dataset is printed as its full path (under the restore's altroot, say).
+      if (entry.startsWith('/')) {
+        files.push({ dataset: '', snapshot: null, path: entry })
+        continue
+      }
       // `ds@snap:/path`, `ds:/path`, or `<metadata>:<0x0>` / `ds:<0x1f>` when the object has no path.
       const colon = entry.indexOf(':/') >= 0 ? entry.indexOf(':/') : entry.indexOf(':<')
       const where = colon >= 0 ? entry.slice(0, colon) : entry

@@ -5,6 +5,7 @@ import { age, plural, snapName, when } from './format'
 import { backupBlocked, presenceText } from './labels'
 import { EjectPanel } from './EjectPanel'
 import { ScrubPanel } from './ScrubPanel'
+import { AutoBackupSwitch } from './AutoBackupSwitch'
 import { KeyCheckPanel } from './KeyCheckPanel'
 
 export function DriveCard({ drive, running }: { drive: DriveStatus; running: boolean }) {
@@ -69,6 +70,7 @@ export function DriveCard({ drive, running }: { drive: DriveStatus; running: boo
       <div className="drive-panels">
         <EjectPanel drive={drive} running={running} />
         <ScrubPanel drive={drive} running={running} />
+        <AutoBackupSwitch drive={drive} />
         <KeyCheckPanel drive={drive} running={running} />
       </div>
     </section>

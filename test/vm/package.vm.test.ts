@@ -5,7 +5,7 @@
 // in for the Electron binary (it cannot be fetched here): the package's wrappers start it as Node anyway.
 // Run `electron-vite build` first.
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunEvent } from '../../shared/events'
@@ -113,9 +113,11 @@ beforeAll(async () => {
   drive = await makeBackupDrive('pkg1', POOL)
   await sh(['useradd', '--create-home', USER], { ok: false })
   const home = (await sh(['getent', 'passwd', USER])).stdout.split(':')[5]!
-  const config = join(home, 'config.json')
+  // The helper reads only the pkexec user's own config, where the app writes it.
+  const config = join(home, '.config/zfs-drive-backup/config.json')
+  mkdirSync(dirname(config), { recursive: true, mode: 0o700 })
   writeFileSync(config, JSON.stringify(configFor(src, [{ name: 'T7', drive }])), { mode: 0o600 })
-  await sh(['chown', `${USER}:`, config])
+  await sh(['chown', '-R', `${USER}:`, join(home, '.config')])
   // Only this user, only the app's action: pkexec of anything else still needs a password (and no agent runs).
   writeFileSync(RULE, `polkit.addRule(function (action, subject) {\n  if (action.id == "${POLICY_ID}" && subject.user == "${USER}") return polkit.Result.YES;\n});\n`)
 })
@@ -131,7 +133,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-const configPath = async () => join((await sh(['getent', 'passwd', USER])).stdout.split(':')[5]!, 'config.json')
+const configPath = async () => join((await sh(['getent', 'passwd', USER])).stdout.split(':')[5]!, '.config/zfs-drive-backup/config.json')
 
 describe('the .deb, installed with dpkg', () => {
   it('installs, runs its after-install (tray app link, chrome-sandbox mode) and owns the helper and the policy', async () => {

@@ -266,17 +266,7 @@ describe('stale reminder', () => {
   })
 })
 
-describe('backup on plug (headless service)', () => {
-  it('a drive with autoBackup: the app starts no second run and asks nothing, even with autoBackupOnConnect', async () => {
-    const t = setup({ config: { autoBackupOnConnect: true } })
-    await t.c.start()
-    t.watcher.connect({ ...cfgDrive(t), autoBackup: true })
-    await flush()
-    expect(t.launcher.runs).toHaveLength(0)
-    expect(t.notifier.driveConnected).not.toHaveBeenCalled()
-    expect(drive(t.c).presence).toBe('connected')
-  })
-})
+// Who backs up on plug (the service, or the app): test/unit/app/auto-switch.test.ts.
 
 describe('a headless run that failed while nobody was there', () => {
   const run = (over: Record<string, unknown>) => JSON.stringify({

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { autostartEntry, autostartPath, execArg, fileAutostart } from '../../../main/app/autostart'
 import { desktopHandlers } from '../../../main/app/desktop'
-import { noTrayHint, openWindowAtStart } from '../../../main/app/first-launch'
+import { noTrayHint, openWindowAtStart, windowClosedNotice } from '../../../main/app/first-launch'
 import { hasTrayHost, WATCHER_NAME } from '../../../main/services/tray-host'
 import { sessionBus } from 'dbus-next'
 import { startPrivateBus, type PrivateBus } from '../services/private-bus'
@@ -22,6 +22,13 @@ describe('the window at start', () => {
   it('closing it with no tray says how to come back; on GNOME it names the AppIndicator extension', () => {
     expect(noTrayHint({ XDG_CURRENT_DESKTOP: 'ubuntu:GNOME' })).toMatch(/applications menu.*AppIndicator and KStatusNotifierItem Support/)
     expect(noTrayHint({ XDG_CURRENT_DESKTOP: 'XFCE' })).not.toMatch(/AppIndicator/)
+  })
+
+  it('closing the window: with no tray the app says so once, with the way back; with a tray it says nothing', () => {
+    const gnome = { XDG_CURRENT_DESKTOP: 'GNOME' }
+    expect(windowClosedNotice({ trayHost: false, alreadyTold: false, env: gnome })).toEqual({ message: 'The window is closed; the app is not.', detail: expect.stringMatching(/applications menu.*AppIndicator/) })
+    expect(windowClosedNotice({ trayHost: false, alreadyTold: true, env: gnome })).toBeNull()
+    expect(windowClosedNotice({ trayHost: true, alreadyTold: false, env: gnome })).toBeNull()
   })
 })
 

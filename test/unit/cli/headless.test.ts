@@ -73,6 +73,15 @@ describe('a headless run', () => {
     expect(t.deps.notify).not.toHaveBeenCalled()
   })
 
+  it('that cannot even start (the config no longer has the drive) is a failed run in the history and told, like any other', async () => {
+    const t = setup({ poolGuid: '1' })
+    expect(await t.run()).toBe(EXIT.usage)
+    const [rec] = t.history()
+    expect(rec).toMatchObject({ verb: 'backup', drive: 'T7', outcome: 'failed', headless: true, notified: true, error: { code: 'drive-unknown', hint: expect.stringContaining('auto disable') } })
+    expect(t.deps.notify).toHaveBeenCalledWith(expect.objectContaining({ uid }), 'T7', expect.stringContaining('no drive with pool GUID'))
+    expect(t.held).toEqual([])
+  })
+
   it('refuses an instance name that is not <uid>-<guid>', async () => {
     const t = setup()
     expect(await runHeadless('../etc', { out: () => undefined, err: () => undefined, isTty: false }, new AbortController().signal, t.deps)).toBe(EXIT.usage)

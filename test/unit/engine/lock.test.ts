@@ -23,6 +23,19 @@ function take(path: string, what?: string): Lock {
   return l
 }
 
+async function takeWithin(path: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    try {
+      take(path)
+      return true
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'busy-another-run' || Date.now() > deadline) throw err
+      await new Promise((ok) => setTimeout(ok, 50))
+    }
+  }
+}
+
 describe('the run lock', () => {
   it('refuses a second run while the first holds it, naming the first', () => {
     const { path } = fresh()
@@ -63,8 +76,10 @@ describe('the run lock', () => {
     const gone = new Promise((ok) => holder.on('exit', ok))
     holder.kill('SIGKILL')
     await gone
-    expect(() => take(path)).not.toThrow()
-  }, 20_000)
+    // flock(1) forks before its child closes the descriptor (-o): a kill in between leaves the child's copy
+    // open for a moment, so the lock comes free shortly after the exit, not necessarily at it.
+    expect(await takeWithin(path, 10_000)).toBe(true)
+  }, 30_000)
 
   it('refuses a directory others could write into, or a symlinked one', () => {
     const { dir } = fresh()

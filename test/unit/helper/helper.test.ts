@@ -189,7 +189,7 @@ describe('a valid job', () => {
   })
 
   it('the dispatch table runs every verb of the job schema', () => {
-    expect(availableVerbs().sort()).toEqual(['adopt', 'backup', 'delegation-grant', 'delegation-revoke', 'eject', 'restore-close', 'restore-open', 'scrub', 'setup', 'snapshot-create', 'snapshot-destroy', 'verify-key'])
+    expect(availableVerbs().sort()).toEqual(['adopt', 'auto', 'backup', 'delegation-grant', 'delegation-revoke', 'eject', 'restore-close', 'restore-open', 'scrub', 'setup', 'snapshot-create', 'snapshot-destroy', 'verify-key'])
   })
 })
 

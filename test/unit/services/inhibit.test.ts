@@ -4,8 +4,10 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Message, type MessageBus } from 'dbus-next'
+import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { INHIBIT_WHO, sleepHolder, withSleepHeld } from '../../../main/engine/sleep'
+import { systemdInhibitArgv } from '../../../main/system/inhibit'
 import { which } from '../../../main/engine/tools'
 import { ExecaRunner, type Runner } from '../../../main/system/runner'
 import { startPrivateBus, type PrivateBus } from './private-bus'
@@ -85,6 +87,21 @@ describe('the lock holder', () => {
     else await run
     expect(readFileSync(log, 'utf8').trim()).toBe(`--what=sleep:shutdown --who=${INHIBIT_WHO} --why=Backing up to T7 --mode=block tail --pid=${process.pid} -f /dev/null`)
     expect(alive(pid)).toBe(false)
+    writeFileSync(pidFile, '')
+  })
+
+  it('the lock as we ask for it ends with the process it lives with, even killed by SIGKILL (no clean-up of ours runs)', { timeout: 30_000 }, async () => {
+    writeFileSync(pidFile, '')
+    const run = execa('sleep', ['60'], { reject: false })
+    const [cmd, ...args] = systemdInhibitArgv({ what: 'sleep:shutdown', who: INHIBIT_WHO, why: 'Backing up to T7', mode: 'block', pid: run.pid! })
+    const holder = execa(join(dir, cmd!), args, { env: { PATH: path }, reject: false })
+    for (let i = 0; i < 250 && !Number(readFileSync(pidFile, 'utf8')); i++) await new Promise((r) => setTimeout(r, 40))
+    expect(alive(holder.pid!)).toBe(true)
+    run.kill('SIGKILL')
+    await run
+    // tail --pid notices within a second: awaited, not timed.
+    const r = await holder
+    expect(r.exitCode).toBe(0)
     writeFileSync(pidFile, '')
   })
 

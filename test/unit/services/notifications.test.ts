@@ -182,3 +182,26 @@ describe('notifications', () => {
     await expect(outcome).resolves.toEqual({ kind: 'action', action: 'open' })
   })
 })
+
+describe('the same notification either way', () => {
+  it('a run of the backup-on-plug service tells the desktop exactly what the tray app says for its own run', async () => {
+    // The tray app's run: "done", then a failure with its reason.
+    void notifier.backupDone('T7')
+    await shown(1)
+    void notifier.failed('T7', 'The drive was unplugged mid-transfer.')
+    await shown(2)
+    // The service: a process of its own that leaves once the server has the notification.
+    const service = await Notifier.start({ bus: () => sessionBus({ busAddress: privateBus.address }) })
+    try {
+      expect(await service.deliverRunResult('T7', null)).toBe(true)
+      expect(await service.deliverRunResult('T7', 'The drive was unplugged mid-transfer.')).toBe(true)
+    } finally {
+      await service.stop()
+    }
+    const seen = server.calls.map(({ summary, body, actions }) => ({ summary, body, actions }))
+    expect(seen[2]).toEqual(seen[0])
+    expect(seen[3]).toEqual(seen[1])
+    expect(seen[0]!.summary).toBe('Backup done — safe to unplug')
+    expect(seen[1]!.body).toContain('The drive was unplugged mid-transfer.')
+  })
+})

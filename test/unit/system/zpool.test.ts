@@ -147,6 +147,10 @@ describe('zpool status -v errors section', () => {
     expect(parseStatusErrors(fixture('zpool-status-x-errors.txt'))).toEqual({ kind: 'count', count: 12 })
     expect(parseStatusErrors(fixture('zpool-status-errors.txt'))).toEqual({ kind: 'count', count: 12 })
   })
+  it('a file of a mounted dataset is listed by its full path (no dataset: prefix)', () => {
+    const out = "errors: Permanent errors have been detected in the following files:\n\n        /run/zfs-drive-backup-restore/1/mnt/bk/home/photos.bin\n        bk/home@daily:/big.bin\n"
+    expect(parseStatusErrors(out)).toEqual({ kind: 'files', files: [{ dataset: '', snapshot: null, path: '/run/zfs-drive-backup-restore/1/mnt/bk/home/photos.bin' }, { dataset: 'bk/home', snapshot: 'daily', path: '/big.bin' }] })
+  })
   it('recognises a clean pool', () => {
     expect(parseStatusErrors(fixture('zpool-status-v-clean.txt'))).toEqual({ kind: 'none' })
   })
