@@ -100,7 +100,9 @@ function collect(runDir: string): void {
 }
 
 if (import.meta.filename === process.argv[1]) {
-  runVmTier(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+  // The guest runs the built CLI and helper (out/main): built here as npm test does, so a VM file run on
+  // its own never tests a stale build, or none (a fresh worktree has no out/: every CLI case failed).
+  execa('npx', ['electron-vite', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] }).then(() => runVmTier(process.argv.slice(2))).then((code) => process.exit(code), (err: unknown) => {
     console.error(err instanceof Error ? err.message : err)
     process.exit(1)
   })
