@@ -8,11 +8,15 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Config } from '../../main/config/schema'
+import { backup } from '../../main/engine/backup'
+import { ExecaRunner } from '../../main/system/runner'
+import type { RunEvent } from '../../shared/events'
 import { RunRecord } from '../../shared/run-record'
 import { unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
+import { replugThrottled, setWriteLimit } from './guest/throttle'
 
 const tmp = mkdtempSync('/tmp/trouble-')
 const historyPath = join(tmp, 'history.jsonl')
@@ -158,8 +162,18 @@ describe('the laptop moved on', () => {
 
     const wrong = await cli(config, ['--discard-from-drive', 'something-else'], 'moved-on-wrong-name')
     expect(wrong.error?.code).toBe('discard-mismatch')
+    expect((await onDrive(small, target)).has(newest)).toBe(true)
 
-    // Discarding itself (zfs rollback -r to the newest shared snapshot) is not yet run here: see the report.
+    // The names typed again: the drive goes back to the newest shared snapshot, then gets the laptop's newer ones.
+    const discarded = await cli(config, ['--discard-from-drive', newest], 'moved-on-discarded')
+    expect(discarded.error).toBeUndefined()
+    expect(discarded.exitCode).toBe(0)
+    expect(discarded.infos).toContainEqual(expect.stringMatching(new RegExp(`${target}: discarding @${newest}`)))
+    const held = await onDrive(small, target)
+    expect(held.has(newest)).toBe(false)
+    const laptop = await snapshotGuids(src.dataset)
+    expect([...held]).toEqual([...laptop].filter(([name]) => held.has(name)))
+    expect(held.get([...laptop.keys()].at(-1)!)).toBe([...laptop.values()].at(-1))
   })
 
   it('a snapshot made on the drive itself keeps today\'s refusal', async () => {
@@ -172,5 +186,141 @@ describe('the laptop moved on', () => {
     expect(r.exitCode).toBe(1)
     expect(r.error?.code).toBe('target-diverged')
     expect(r.error?.hint).toMatch(/snapshotted on the drive itself/)
+  })
+})
+
+describe('a killed run', () => {
+  // A drive slowed down to 2 MiB/s (with ZFS's dirty data capped to match) while a run is interrupted, so
+  // its transfer is still going when the signal lands; every kill waits for what a user could see on the
+  // machine (the run's zfs receive running, the drive holding its partial receive), never for a time.
+  const SLOW = 2 * 1024 * 1024
+  const MB = 24
+  let slow: BackupDrive
+  let slowConfig: Config
+  const slowTarget = 'dtslow/home'
+
+  /** The engine in this process (no CLI start-up): the run after a killed one. */
+  async function engineRun(signal = new AbortController().signal) {
+    const events: RunEvent[] = []
+    const outcome = await backup({ config: slowConfig, runner: new ExecaRunner(), signal, emit: (e) => void events.push(e) })
+    return {
+      outcome, events,
+      error: events.find((e) => e.type === 'error'),
+      infos: events.flatMap((e) => (e.type === 'info' ? [e.message] : [])),
+      sends: events.flatMap((e) => (e.type === 'command' ? [e.argv.slice(e.argv.indexOf('zfs'))] : [])).filter((a) => a[0] === 'zfs' && a[1] === 'send' && !a.includes('-n')),
+    }
+  }
+
+  beforeAll(async () => {
+    slow = await makeBackupDrive('dtslow', 'dtslow', { sizeMb: 512 })
+    await replugThrottled(slow.usb)
+    slowConfig = configFor(src, [{ name: 'Slow', drive: slow, target: slowTarget }], { afterBackup })
+    writeFileSync(join(tmp, 'slow.json'), JSON.stringify(slowConfig), { mode: 0o600 })
+    expect((await engineRun()).outcome).toBe('succeeded') // the first copy, at full speed
+  })
+
+  afterAll(async () => {
+    await setWriteLimit(slow.usb, 0).catch(() => undefined)
+    await unplug(slow.usb).catch(() => undefined)
+  })
+
+  /** The run's zfs receive is running and the drive holds its partial receive: returns the resume token. */
+  async function midSend(running: () => boolean): Promise<string> {
+    const deadline = Date.now() + 180_000
+    while (Date.now() < deadline && running()) {
+      if ((await sh(['pgrep', '-f', '^zfs receive'], { ok: false })).exitCode === 0) {
+        const token = (await sh(['zfs', 'get', '-H', '-o', 'value', 'receive_resume_token', slowTarget], { ok: false })).stdout.trim()
+        if (token.startsWith('1-')) return token
+      }
+      await new Promise((ok) => setTimeout(ok, 250))
+    }
+    throw new Error('the transfer never got under way on the slow drive')
+  }
+
+  /** Starts one of the app's processes (argv after `node`) on a backup and sends it `signal` mid-send. */
+  async function interrupt(name: string, argv: string[], signal: NodeJS.Signals, stdinLine?: string) {
+    writeRandom(src, `${name}.bin`, MB)
+    const newest = await snap(src)
+    await setWriteLimit(slow.usb, SLOW)
+    try {
+      const child = execa('node', argv, { reject: false, stdin: 'pipe', forceKillAfterDelay: false })
+      if (stdinLine !== undefined) child.stdin!.write(`${stdinLine}\n`) // kept open: the helper's EOF is a cancel
+      const token = await midSend(() => child.exitCode === null && child.signalCode === null)
+      child.kill(signal)
+      const r = await child
+      saveArtifact(`trouble/${name}.jsonl`, String(r.stdout))
+      return { newest, token, exitCode: r.exitCode, lines: String(r.stdout).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line) }
+    } finally {
+      await setWriteLimit(slow.usb, 0)
+    }
+  }
+
+  /** No process of the dead run is left (no zfs send or receive, no setpriv, no helper), polled with a deadline. */
+  async function nothingSurvives(): Promise<void> {
+    const alive = async () => (await sh(['pgrep', '-a', '-f', '^(zfs (send|receive)|setpriv |node out/main/(cli|helper)\\.js)'], { ok: false })).stdout.trim()
+    const deadline = Date.now() + 60_000
+    while ((await alive()) !== '' && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 250))
+    expect(await alive()).toBe('')
+  }
+
+  /** The next run continues the interrupted transfer from the drive's token and completes it, same guids. */
+  async function nextRunResumes(newest: string, name: string): Promise<void> {
+    const again = await engineRun()
+    saveArtifact(`trouble/${name}.json`, JSON.stringify(again.events, null, 1))
+    expect(again.error).toBeUndefined()
+    expect(again.outcome).toBe('succeeded')
+    expect(again.infos).toContainEqual(expect.stringMatching(/continuing the interrupted transfer/))
+    expect(again.sends[0]).toEqual(expect.arrayContaining(['-t']))
+    const held = await onDrive(slow, slowTarget)
+    expect(held.get(newest)).toBe((await snapshotGuids(src.dataset)).get(newest))
+  }
+
+  it('a cancel mid-send (the window\'s Cancel, Ctrl-C) stops the transfer and exports the pool, and the next run resumes from the drive\'s token', async () => {
+    writeRandom(src, 'cancel.bin', MB)
+    const newest = await snap(src)
+    await setWriteLimit(slow.usb, SLOW)
+    const controller = new AbortController()
+    let first
+    try {
+      let ended = false
+      const running = engineRun(controller.signal).finally(() => (ended = true))
+      await midSend(() => !ended)
+      controller.abort()
+      first = await running
+    } finally {
+      await setWriteLimit(slow.usb, 0)
+    }
+    saveArtifact('trouble/cancelled.json', JSON.stringify(first.events, null, 1))
+    expect(first.outcome).toBe('cancelled')
+    await nothingSurvives()
+    expect(await importedPools()).not.toContain(slow.pool)
+    await nextRunResumes(newest, 'after-cancel')
+  })
+
+  const cliArgs = (): string[] => ['out/main/cli.js', 'backup', '--config', join(tmp, 'slow.json'), '--history', historyPath, '--json']
+
+  it('SIGKILL of the CLI mid-send: no process of the run survives it, and the next run resumes', async () => {
+    const r = await interrupt('cli-sigkill', cliArgs(), 'SIGKILL')
+    expect(r.exitCode).toBeUndefined()
+    await nothingSurvives()
+    expect(await zfsGet(slowTarget, 'receive_resume_token')).toMatch(/^1-/)
+    await nextRunResumes(r.newest, 'after-cli-sigkill')
+  })
+
+  it('SIGHUP of the CLI (its terminal closed) cancels cleanly: exit 130, the pool exported, nothing left running, and the next run resumes', async () => {
+    const r = await interrupt('cli-sighup', cliArgs(), 'SIGHUP')
+    expect(r.exitCode).toBe(130)
+    expect(r.lines.find((l) => l.type === 'run-finished')).toMatchObject({ outcome: 'cancelled' })
+    await nothingSurvives()
+    expect(await importedPools()).not.toContain(slow.pool)
+    await nextRunResumes(r.newest, 'after-cli-sighup')
+  })
+
+  it('SIGKILL of the privileged helper mid-send: no process of the run survives it, and the next run resumes', async () => {
+    const r = await interrupt('helper-sigkill', ['out/main/helper.js'], 'SIGKILL', JSON.stringify({ verb: 'backup', configPath: join(tmp, 'slow.json'), drive: 'Slow' }))
+    expect(r.lines.some((l) => l.type === 'progress' || l.type === 'command')).toBe(true)
+    expect(r.exitCode).toBeUndefined()
+    await nothingSurvives()
+    await nextRunResumes(r.newest, 'after-helper-sigkill')
   })
 })
