@@ -14,11 +14,19 @@ export async function bootTestVm(): Promise<{ vm: Vm; runDir: string }> {
   const image = await ensureImage()
   const runDir = newRunDir()
   const projectImg = await makeProjectDisk(runDir)
-  const vm = new Vm({ imageDir: image.dir, runDir, projectImg })
+  let vm = new Vm({ imageDir: image.dir, runDir, projectImg })
   const stop = (): void => void vm.stop()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  await vm.start()
+  try {
+    await vm.start()
+  } catch (err) {
+    // Seen once on a loaded machine: qemu gone during boot with nothing on its stderr. One more boot.
+    if (!(err instanceof Error && /qemu exited during boot/.test(err.message))) throw err
+    console.error(`[vm] ${err.message}; booting once more`)
+    vm = new Vm({ imageDir: image.dir, runDir, projectImg })
+    await vm.start()
+  }
   await vm.run(`mkdir -p ${GUEST_PROJECT} && mount /dev/disk/by-id/virtio-PROJECT ${GUEST_PROJECT}`)
   return { vm, runDir }
 }

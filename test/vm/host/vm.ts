@@ -75,8 +75,8 @@ export class Vm {
 
   private async waitReady(timeoutMs: number): Promise<void> {
     const started = Date.now()
-    let exited = false
-    void this.qemu?.then(() => (exited = true))
+    let exited: string | null = null
+    void this.qemu?.then((r) => (exited = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`))
     while (Date.now() - started < timeoutMs) {
       const log = existsSync(this.serialLog) ? readFileSync(this.serialLog, 'utf8') : ''
       const ready = /ZFSVM-READY ([\d.]+)/.exec(log)
@@ -86,7 +86,7 @@ export class Vm {
       }
       const fatal = /ALERT!|Kernel panic|emergency mode|Give root password for maintenance/.exec(log)
       if (fatal) throw new Error(`guest failed to boot (${fatal[0]}); serial log: ${this.serialLog}\n${log.slice(-3000)}`)
-      if (exited) throw new Error(`qemu exited during boot; serial log: ${this.serialLog}`)
+      if (exited) throw new Error(`qemu exited during boot (${exited}); serial log: ${this.serialLog}`)
       await new Promise((r) => setTimeout(r, 500))
     }
     throw new Error(`guest not ready after ${timeoutMs / 1000} s; serial log: ${this.serialLog}`)
