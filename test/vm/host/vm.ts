@@ -102,10 +102,14 @@ export class Vm {
     ]
   }
 
-  /** Runs a shell command line in the guest, its output streamed to ours. */
-  async run(command: string, options: { tty?: boolean; capture?: boolean } = {}) {
+  /** Runs a shell command line in the guest, its output streamed to ours (each line after `prefix`, if given). */
+  async run(command: string, options: { tty?: boolean; capture?: boolean; prefix?: string } = {}) {
     const args = [...(options.tty ? ['-t'] : []), ...this.sshArgs(), command]
-    return execa('ssh', args, options.capture ? { reject: false } : { stdio: 'inherit', reject: false })
+    if (options.capture) return execa('ssh', args, { reject: false })
+    if (!options.prefix) return execa('ssh', args, { stdio: 'inherit', reject: false })
+    const child = execa('ssh', args, { stdin: 'ignore', reject: false, buffer: false })
+    for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) prefixLines(stream, out, options.prefix)
+    return child
   }
 
   async stop(): Promise<void> {
@@ -116,4 +120,17 @@ export class Vm {
     clearTimeout(timer)
     this.qemu = null
   }
+}
+
+/** Copies a stream line by line with a prefix, so two guests' output can be told apart in one log. */
+function prefixLines(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, prefix: string): void {
+  let buf = ''
+  from.setEncoding('utf8')
+  from.on('data', (chunk: string) => {
+    buf += chunk
+    const lines = buf.split('\n')
+    buf = lines.pop() ?? ''
+    for (const l of lines) to.write(`${prefix}${l}\n`)
+  })
+  from.on('end', () => buf && to.write(`${prefix}${buf}\n`))
 }
