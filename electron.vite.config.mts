@@ -7,7 +7,9 @@ export default defineConfig({
   main: {
     build: {
       // execa and its dependencies are ESM-only with no "require" export: bundle them into the CJS main.
-      externalizeDeps: { exclude: ['execa'] },
+      // zod is bundled too: required from node_modules it is 95 files for Node to resolve and compile at
+      // every CLI start, which costs seconds under the test VM's emulation.
+      externalizeDeps: { exclude: ['execa', 'zod'] },
       rolldownOptions: {
         input: { index: resolve('main/index.ts'), cli: resolve('main/cli.ts'), helper: resolve('main/helper.ts') },
       },

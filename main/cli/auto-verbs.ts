@@ -7,7 +7,6 @@ import { readOwnedConfig } from '../config/owned'
 import { sleepHolder } from '../engine/sleep'
 import type { RunEvent } from '../../shared/events'
 import { ExecaRunner } from '../system/runner'
-import { runHeadless } from './headless'
 import { dropPrivileges, invokingUser, userDefaultPaths } from './invoker'
 import { runWithEvents } from './run-events'
 import { EXIT, type CliCommand, type VerbContext } from './command'
@@ -61,6 +60,8 @@ export const autoVerbs: Record<string, CliCommand> = {
       if (sub === 'enable') return toggle(ctx, true)
       if (sub === 'disable') return toggle(ctx, false)
       if (sub === 'run') {
+        // Loaded only here: it brings D-Bus (notifications), which no other verb needs at start-up.
+        const { runHeadless } = await import('./headless')
         const runner = new ExecaRunner()
         return runHeadless(arg, ctx.io, ctx.signal, { runner, holdSleep: sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) }) })
       }

@@ -130,17 +130,35 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
       .waitForFunction(() => Number((document.querySelector('progress.bar') as HTMLProgressElement | null)?.value ?? 0) > 0, null, { timeout: 10 * MIN, polling: 50 })
       .then(() => true, () => false)
     mark('bytes moving in the window')
-    // Photograph it part of the way through, not at its first 128 KiB (or as late as the run allows).
-    await page.waitForFunction(() => {
-      const bar = document.querySelector('progress.bar') as HTMLProgressElement | null
-      return !document.getElementById('run-title') || (bar !== null && bar.max > 1 && bar.value / bar.max >= 0.3)
-    }, null, { timeout: 10 * MIN, polling: 50 })
-    const stillRunning = await page.getByRole('heading', { name: 'Backing up T7' }).isVisible()
-    if (moved && stillRunning) {
-      const figures = await page.locator('.progress-figures').first().textContent()
-      say(`running: ${figures}`)
-      expect(figures).toMatch(/ of .* \(\d+ %\)/)
-      expect(await page.getByRole('region', { name: 'Backing up T7' }).getByText(/zfs send -w -v -P/).count()).toBeGreaterThan(0)
+    // Read the running state part of the way through (not at its first 128 KiB) in the page itself, at the
+    // moment the DOM shows it: the transfer step can end, and its bar go, between two calls from here.
+    const seen = await page.evaluate(
+      (ms) =>
+        new Promise<{ figures: string; sendShown: boolean } | null>((resolve) => {
+          const look = (): void => {
+            const region = document.querySelector('section.run')
+            const bar = region?.querySelector('progress.bar') as HTMLProgressElement | null | undefined
+            const figures = region?.querySelector('.progress-figures')?.textContent ?? null
+            if (!region) return finish(null)
+            if (bar && figures && bar.max > 1 && bar.value / bar.max >= 0.3) finish({ figures, sendShown: /zfs send -w -v -P/.test(region.textContent ?? '') })
+          }
+          const observer = new MutationObserver(look)
+          const timer = setTimeout(() => finish(null), ms)
+          const finish = (v: { figures: string; sendShown: boolean } | null): void => {
+            observer.disconnect()
+            clearTimeout(timer)
+            resolve(v)
+          }
+          observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true })
+          look()
+        }),
+      10 * MIN,
+    )
+    const stillRunning = seen !== null
+    if (seen) {
+      say(`running: ${seen.figures}`)
+      expect(seen.figures).toMatch(/ of .* \(\d+ %\)/)
+      expect(seen.sendShown).toBe(true)
       await win!.screenshot('vm-3-running')
     }
 
