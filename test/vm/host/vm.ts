@@ -75,8 +75,8 @@ export class Vm {
 
   private async waitReady(timeoutMs: number): Promise<void> {
     const started = Date.now()
-    let exited = false
-    void this.qemu?.then(() => (exited = true))
+    let exited: string | null = null
+    void this.qemu?.then((r) => (exited = r.signal ? `signal ${r.signal}` : `exit code ${r.exitCode}`))
     while (Date.now() - started < timeoutMs) {
       const log = existsSync(this.serialLog) ? readFileSync(this.serialLog, 'utf8') : ''
       const ready = /ZFSVM-READY ([\d.]+)/.exec(log)
@@ -86,7 +86,7 @@ export class Vm {
       }
       const fatal = /ALERT!|Kernel panic|emergency mode|Give root password for maintenance/.exec(log)
       if (fatal) throw new Error(`guest failed to boot (${fatal[0]}); serial log: ${this.serialLog}\n${log.slice(-3000)}`)
-      if (exited) throw new Error(`qemu exited during boot; serial log: ${this.serialLog}`)
+      if (exited) throw new Error(`qemu exited during boot (${exited}); serial log: ${this.serialLog}`)
       await new Promise((r) => setTimeout(r, 500))
     }
     throw new Error(`guest not ready after ${timeoutMs / 1000} s; serial log: ${this.serialLog}`)
@@ -102,10 +102,14 @@ export class Vm {
     ]
   }
 
-  /** Runs a shell command line in the guest, its output streamed to ours. */
-  async run(command: string, options: { tty?: boolean; capture?: boolean } = {}) {
+  /** Runs a shell command line in the guest, its output streamed to ours (each line after `prefix`, if given). */
+  async run(command: string, options: { tty?: boolean; capture?: boolean; prefix?: string } = {}) {
     const args = [...(options.tty ? ['-t'] : []), ...this.sshArgs(), command]
-    return execa('ssh', args, options.capture ? { reject: false } : { stdio: 'inherit', reject: false })
+    if (options.capture) return execa('ssh', args, { reject: false })
+    if (!options.prefix) return execa('ssh', args, { stdio: 'inherit', reject: false })
+    const child = execa('ssh', args, { stdin: 'ignore', reject: false, buffer: false })
+    for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) prefixLines(stream, out, options.prefix)
+    return child
   }
 
   async stop(): Promise<void> {
@@ -116,4 +120,17 @@ export class Vm {
     clearTimeout(timer)
     this.qemu = null
   }
+}
+
+/** Copies a stream line by line with a prefix, so two guests' output can be told apart in one log. */
+function prefixLines(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, prefix: string): void {
+  let buf = ''
+  from.setEncoding('utf8')
+  from.on('data', (chunk: string) => {
+    buf += chunk
+    const lines = buf.split('\n')
+    buf = lines.pop() ?? ''
+    for (const l of lines) to.write(`${prefix}${l}\n`)
+  })
+  from.on('end', () => buf && to.write(`${prefix}${buf}\n`))
 }
