@@ -96,7 +96,10 @@ export function resolvePlan(source: string, target: string, sides: Sides, poolGu
   }
   const props = sides.props.get(target)
   if (!props) throw new EngineError('command-failed', `zfs get printed nothing for ${target}.`)
-  if (sourceProps.encrypted && !props.encrypted) {
+  // A target that is only a partial first receive is its token and nothing else: the token is judged
+  // (a decrypted stream is refused and discarded, settleResume), then the first copy is sent raw.
+  const onlyPartial = props.receiveResumeToken !== null && tgt.snapshots.length === 0
+  if (sourceProps.encrypted && !props.encrypted && !onlyPartial) {
     throw new EngineError('target-unencrypted', `${target} on the drive is not encrypted, but ${source} is.`, 'A raw backup must land in an encrypted copy of the source. Nothing was changed; choose another target dataset (it will be created by the first backup).')
   }
   if (props.keystatus === 'available') {

@@ -1,7 +1,9 @@
 // The one way this app runs a program: an argv array (never a shell string), recorded so every step can
 // show the exact command it ran. Secrets only ever travel on stdin (`input`), which is never recorded.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { closeSync } from 'node:fs'
 import { execa } from 'execa'
+import { openFifo, type OsPipe } from './fifo'
 
 export interface CommandResult {
   argv: readonly string[]
@@ -106,12 +108,13 @@ export class ExecaRunner implements Runner {
     return () => this.listeners.delete(listener)
   }
 
-  pipe(send: readonly string[], receive: readonly string[], options: PipeOptions = {}): Promise<PipeResult> {
+  async pipe(send: readonly string[], receive: readonly string[], options: PipeOptions = {}): Promise<PipeResult> {
+    const fifo = await openFifo((argv) => this.listeners.forEach((l) => l(argv)))
     for (const l of this.listeners) {
       l(send)
       l(receive)
     }
-    return runPipe(send, receive, options)
+    return runPipe(send, receive, options, fifo)
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -160,25 +163,37 @@ export class ExecaRunner implements Runner {
 }
 
 /**
- * The pipe behind Runner.pipe. The receiver is started first with a stdin pipe (libuv makes it a
- * socketpair); the sender gets the parent's end of it as its stdout, and the parent then closes its own
- * copy, so the receiver sees EOF when the sender exits and the sender gets EPIPE when the receiver dies.
- * Nothing here ever reads or writes the stream.
+ * The pipe behind Runner.pipe. Given a FIFO (fifo.ts), the receiver gets its read end as stdin and the
+ * sender its write end as stdout. Without one, the receiver is started with a stdin pipe (libuv makes it a
+ * socketpair) and the sender gets the parent's end of it. Either way the parent then closes its own
+ * copies, so the receiver sees EOF when the sender exits and the sender gets EPIPE when the receiver
+ * dies. Nothing here ever reads or writes the stream.
  */
-export function runPipe(send: readonly string[], receive: readonly string[], o: PipeOptions = {}): Promise<PipeResult> {
+export function runPipe(send: readonly string[], receive: readonly string[], o: PipeOptions = {}, fifo: OsPipe | null = null): Promise<PipeResult> {
   const started = Date.now()
   const limit = o.stderrLimit ?? 64 * 1024
   const env = { ...process.env, LC_ALL: 'C' }
   const [rFile, ...rArgs] = receive
   const [sFile, ...sArgs] = send
   if (!rFile || !sFile) throw new Error('empty command')
-  const recv = spawn(rFile, rArgs, { stdio: ['pipe', 'ignore', 'pipe'], env })
+  let recv: ChildProcess
   let sender: ChildProcess
-  try {
-    sender = spawn(sFile, sArgs, { stdio: ['ignore', recv.stdin!, 'pipe'], env })
-  } finally {
-    // Our copy of the pipe: kept open, a receiver that died would leave the sender blocked (zfs#12500).
-    recv.stdin!.destroy()
+  if (fifo) {
+    try {
+      recv = spawn(rFile, rArgs, { stdio: [fifo.read, 'ignore', 'pipe'], env })
+      sender = spawn(sFile, sArgs, { stdio: ['ignore', fifo.write, 'pipe'], env })
+    } finally {
+      // Our copies of the ends: kept open, a receiver that died would leave the sender blocked (zfs#12500).
+      closeSync(fifo.read)
+      closeSync(fifo.write)
+    }
+  } else {
+    recv = spawn(rFile, rArgs, { stdio: ['pipe', 'ignore', 'pipe'], env })
+    try {
+      sender = spawn(sFile, sArgs, { stdio: ['ignore', recv.stdin!, 'pipe'], env })
+    } finally {
+      recv.stdin!.destroy()
+    }
   }
   const sides = [watch(sender, send, limit, o.onSendStderrLine), watch(recv, receive, limit, o.onReceiveStderrLine)] as const
   let cancelled = false

@@ -76,4 +76,14 @@ describe('the native plan, as syncoid --no-sync-snap --no-rollback would send it
     expect(() => resolvePlan('rpool/home', 'backup/home', sides([b, c], [a]))).toThrow(expect.objectContaining({ code: 'no-common-snapshot' }))
     expect(() => resolvePlan('rpool/home', 'backup/home', sides([a], [a], props({ encryption: 'off', encrypted: false, keystatus: null as never })))).toThrow(expect.objectContaining({ code: 'target-unencrypted' }))
   })
+
+  it('an unencrypted target that is only a partial first receive is left to its token (judged, then discarded), then sent raw in full', async () => {
+    const { resolvePlan } = await import('../../../main/engine/plan')
+    const partial = props({ encryption: 'off', encrypted: false, keystatus: null as never, receiveResumeToken: '1-abc-def-123' })
+    const p = resolvePlan('rpool/home', 'backup/home', sides([a, b], [], partial))
+    expect(p.resumeToken).toBe('1-abc-def-123')
+    expect(p.transfers.map((t) => t.base.kind)).toEqual(['full', 'incremental'])
+    // With a snapshot of its own it is a real unencrypted copy, and still refused.
+    expect(() => resolvePlan('rpool/home', 'backup/home', sides([a, b], [a], partial))).toThrow(expect.objectContaining({ code: 'target-unencrypted' }))
+  })
 })

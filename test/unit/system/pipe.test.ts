@@ -1,6 +1,9 @@
 // The send | receive pipe with real programs (no ZFS here: the VM tests run it with zfs itself).
+import { existsSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PipeError, runPipe } from '../../../main/system/runner'
+import { openFifo } from '../../../main/system/fifo'
+import { ExecaRunner, PipeError, runPipe as runOnSocketpair, type PipeOptions } from '../../../main/system/runner'
 
 const alive = (pid: number | undefined): boolean => {
   try {
@@ -11,7 +14,30 @@ const alive = (pid: number | undefined): boolean => {
   }
 }
 
-describe('one OS pipe from one child to the other', () => {
+// Both ways the runner can join the two: a FIFO (what it uses) and libuv's socketpair (its fallback).
+const ways = {
+  FIFO: async (send: string[], receive: string[], o: PipeOptions = {}) => runOnSocketpair(send, receive, o, await openFifo()),
+  socketpair: async (send: string[], receive: string[], o: PipeOptions = {}) => runOnSocketpair(send, receive, o),
+}
+
+describe('the runner joins a send to its receive with a FIFO', () => {
+  it('so the sender\'s stdout is a pipe (what libzfs needs for zfs send -v to report its bytes), made by a command it shows', async () => {
+    const runner = new ExecaRunner()
+    const shown: string[][] = []
+    runner.onCommand((argv) => shown.push([...argv]))
+    // The sender writes what its stdout is into the pipe; the receiver prints that, then what its stdin is.
+    const send = ['sh', '-c', 'stat -L -c %F /proc/$$/fd/1']
+    const receive = ['sh', '-c', 'cat >&2; stat -L -c %F /proc/$$/fd/0 >&2']
+    const r = await runner.pipe(send, receive)
+    expect(r.receive.stderr).toBe('fifo\nfifo\n')
+    expect(shown[0]).toEqual(['mkfifo', '-m', '600', expect.stringMatching(/\/zfs-drive-backup-pipe-[^/]+\/stream$/)])
+    expect(shown.slice(1)).toEqual([send, receive])
+    // Its folder is gone once both ends are open.
+    expect(existsSync(dirname(shown[0]![3]!))).toBe(false)
+  })
+})
+
+describe.each(Object.entries(ways))('one OS pipe from one child to the other (%s)', (_, runPipe) => {
   it('hands every byte across without this process reading any, and the receiver sees EOF', async () => {
     const r = await runPipe(['head', '-c', '50000000', '/dev/zero'], ['sh', '-c', 'wc -c >&2'], {})
     expect(r.send.exitCode).toBe(0)
