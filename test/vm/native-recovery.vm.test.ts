@@ -45,6 +45,16 @@ async function run(config: Config, opts: { signal?: AbortSignal; onEvent?: (e: R
 const sends = (commands: string[][]): string[][] => commands.map((a) => a.slice(a.indexOf('zfs'))).filter((a) => a[0] === 'zfs' && a[1] === 'send' && !a.includes('-n'))
 const leftovers = async () => (await sh(['pgrep', '-a', '-f', '^zfs (send|receive)'], { ok: false })).stdout.trim()
 
+/** A CLI verb as the user types it (as root), on this file's config; its output. */
+async function cli(config: Config, args: string[]): Promise<string> {
+  const configPath = join(tmp, 'cli-config.json')
+  writeFileSync(configPath, JSON.stringify(config))
+  const r = await execa('node', ['out/main/cli.js', ...args, '--config', configPath, '--history', join(tmp, 'cli-history.jsonl')], { reject: false })
+  // status and doctor exit non-zero for what they report (never backed up, a check that fails here).
+  if (r.exitCode !== 0 && !['status', 'doctor'].includes(args[0]!)) throw new Error(`${args.join(' ')} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}`)
+  return r.stdout
+}
+
 async function withPool<T>(drive: BackupDrive, f: () => Promise<T>): Promise<T> {
   if (!(await importedPools()).includes(drive.pool)) await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
   try {
@@ -138,12 +148,15 @@ describe('an interrupted transfer', () => {
 })
 
 describe('a token planted on the drive', () => {
-  it('is refused when it continues another dataset, and the run says so (a non-raw one: unit tests on captured tokens)', async () => {
+  it('is refused when it continues another dataset, or this one decrypted, and the run says so', async () => {
     await sh(['zfs', 'create', '-o', 'encryption=aes-256-gcm', '-o', 'keyformat=passphrase', '-o', `keylocation=file:///root/nrlap.key`, '-o', 'mountpoint=/srv/nrother', 'nrlap/other'])
     writeRandom({ ...src, mountpoint: '/srv/nrother' }, 'other.bin', 8)
     await sh(['zfs', 'snapshot', 'nrlap/other@x'])
+    const oldest = [...(await snapshotGuids(src.dataset)).keys()][0]!
     const cases = [
       { tgt: 'nrbk/forged1', send: ['zfs', 'send', '-w', 'nrlap/other@x'], reason: /continues a send of "nrlap\/other@x", not of nrlap\/home/ },
+      // This very source, but sent decrypted: continuing it would put plaintext on the drive.
+      { tgt: 'nrbk/forged2', send: ['zfs', 'send', `${src.dataset}@${oldest}`], reason: /continues a non-raw stream, which would put decrypted data on the drive/ },
     ]
     for (const c of cases) {
       await withPool(drive, async () => {
@@ -182,6 +195,13 @@ describe('the kept base', () => {
     writeRandom(src, 'later2.bin', 3)
     const s2 = await snap(src)
     for (const s of before) await sh(['zfs', 'destroy', `${src.dataset}@${s}`])
+    // What the user is told first: status (the drive read live) and doctor name the bookmark as the next
+    // backup's base, and say a full send, with its size, only if that bookmark goes.
+    const status = await withPool(drive, () => cli(config, ['status']))
+    saveArtifact('recovery/status-from-bookmark.txt', status)
+    expect(status).toMatch(new RegExp(`next backup: incremental from bookmark zfs-drive-backup-${drive.guid}-\\d+ \\(the laptop pruned the snapshot itself\\); a full send of about [\\d.]+ [KMG]iB only if that bookmark is removed`))
+    const doctor = (await cli(config, ['doctor', '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { id: string; ok: boolean; detail: string })
+    expect(doctor.find((c) => c.id === `kept-base:N1:${src.dataset}`)).toMatchObject({ ok: true, detail: expect.stringMatching(new RegExp(`^bookmark nrlap/home#zfs-drive-backup-${drive.guid}-\\d+: .* a full send \\(about [\\d.]+ [KMG]iB\\) only if it is removed$`)) })
     const r = await run(config)
     saveArtifact('recovery/from-bookmark.json', JSON.stringify(r.events, null, 1))
     expect(r.error).toBeUndefined()
@@ -241,11 +261,19 @@ describe('a keep policy on the drive', () => {
       for (const s of taken.slice(0, -1)) await sh(['zfs', 'destroy', `${src.dataset}@${s}`])
       expect((await run(keep)).outcome).toBe('succeeded')
       await withPool(drive, async () => expect([...(await snapshotGuids(target)).keys()].slice(-3)).toEqual(taken))
+      // `snapshots` shows the hours the drive keeps that the laptop pruned.
+      const kept = await cli(keep, ['snapshots'])
+      for (const t of taken.slice(0, -1)) expect(kept).toMatch(new RegExp(`${t} \\(\\d+\\)  ← kept by the drive's retention \\(the laptop pruned it\\)`))
       // A fourth hour: the oldest of the three goes, and a dry run says so first.
       await clock(1)
       moved++
       writeRandom(src, 'hour3.bin', 1)
       const fourth = await snap(src)
+      // Before the backup: `snapshots` marks the hour the next one prunes, and a dry run says so too.
+      const list = await cli(keep, ['snapshots'])
+      saveArtifact('recovery/keep-snapshots.txt', list)
+      expect(list).toMatch(new RegExp(`${taken[0]} \\(\\d+\\)  ← removed at the next backup`))
+      expect(list).not.toMatch(new RegExp(`${taken[1]} \\(\\d+\\)  ← removed`))
       const dry = await run(keep, { dryRun: true })
       saveArtifact('recovery/keep-dry-run.json', JSON.stringify(dry.events, null, 1))
       expect(dry.error).toBeUndefined()
