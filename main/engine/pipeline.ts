@@ -79,7 +79,8 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
               pipe: (send: readonly string[], receive: readonly string[], options: PipeOptions = {}) => {
                 o.emit({ type: 'command', step: step.id, argv: [...send] })
                 o.emit({ type: 'command', step: step.id, argv: [...receive] })
-                return o.runner.pipe!(send, receive, { ...options, signal: options.signal ?? signal })
+                const onCommand = (argv: readonly string[]): void => o.emit({ type: 'command', step: step.id, argv: [...argv] })
+                return o.runner.pipe!(send, receive, { onCommand, ...options, signal: options.signal ?? signal })
               },
             }
           : {}),

@@ -42,6 +42,8 @@ export interface PipeOptions {
   stderrLimit?: number
   /** Time between SIGTERM and SIGKILL when cancelling. */
   killGraceMs?: number
+  /** Told each command the pipe itself runs to join the two (mkfifo), so a run can show it. */
+  onCommand?: (argv: readonly string[]) => void
 }
 
 export interface PipeSide {
@@ -109,7 +111,10 @@ export class ExecaRunner implements Runner {
   }
 
   async pipe(send: readonly string[], receive: readonly string[], options: PipeOptions = {}): Promise<PipeResult> {
-    const fifo = await openFifo((argv) => this.listeners.forEach((l) => l(argv)))
+    const fifo = await openFifo((argv) => {
+      for (const l of this.listeners) l(argv)
+      options.onCommand?.(argv)
+    })
     for (const l of this.listeners) {
       l(send)
       l(receive)

@@ -1,6 +1,5 @@
 // The native engine when things go wrong or get old, against real OpenZFS in the VM: an interrupted
-// transfer completes at the next run after the CLI is killed with SIGKILL (drive-trouble.vm.test.ts proves
-// the resume itself, after a cancel and kills mid-send), a token
+// transfer continues where it stopped (after a cancel, and after the CLI is killed with SIGKILL), a token
 // planted on the drive is refused, a drive that was away while sanoid pruned every snapshot it shares
 // still gets an incremental (from its bookmark), a keep policy keeps what the laptop pruned, a run with
 // nothing new lists nothing, and no planted lock file blocks a backup.
@@ -13,7 +12,7 @@ import type { RunEvent } from '../../shared/events'
 import { RunEvent as RunEventSchema } from '../../shared/events'
 import { ExecaRunner } from '../../main/system/runner'
 import type { Config } from '../../main/config/schema'
-import { unplug } from './guest/drives'
+import { setWriteLimit, unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
@@ -46,12 +45,37 @@ async function run(config: Config, opts: { signal?: AbortSignal; onEvent?: (e: R
 const sends = (commands: string[][]): string[][] => commands.map((a) => a.slice(a.indexOf('zfs'))).filter((a) => a[0] === 'zfs' && a[1] === 'send' && !a.includes('-n'))
 const leftovers = async () => (await sh(['pgrep', '-a', '-f', '^zfs (send|receive)'], { ok: false })).stdout.trim()
 
+/** A CLI verb as the user types it (as root), on this file's config; its output. */
+async function cli(config: Config, args: string[]): Promise<string> {
+  const configPath = join(tmp, 'cli-config.json')
+  writeFileSync(configPath, JSON.stringify(config))
+  const r = await execa('node', ['out/main/cli.js', ...args, '--config', configPath, '--history', join(tmp, 'cli-history.jsonl')], { reject: false })
+  // status and doctor exit non-zero for what they report (never backed up, a check that fails here).
+  if (r.exitCode !== 0 && !['status', 'doctor'].includes(args[0]!)) throw new Error(`${args.join(' ')} exited ${r.exitCode}\n${r.stdout}\n${r.stderr}`)
+  return r.stdout
+}
+
 async function withPool<T>(drive: BackupDrive, f: () => Promise<T>): Promise<T> {
   if (!(await importedPools()).includes(drive.pool)) await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
   try {
     return await f()
   } finally {
     await sh(['zpool', 'export', drive.pool])
+  }
+}
+
+const DIRTY_MAX = '/sys/module/zfs/parameters/zfs_dirty_data_max'
+
+/** Runs f with the drive slow (4 MiB/s) and ZFS's write buffer small, then puts both back. */
+async function slowDrive<T>(f: () => Promise<T>): Promise<T> {
+  const dirtyMax = readFileSync(DIRTY_MAX, 'utf8').trim()
+  writeFileSync(DIRTY_MAX, String(16 * 1024 * 1024))
+  await setWriteLimit(drive.usb, 4 * 1024 * 1024)
+  try {
+    return await f()
+  } finally {
+    await setWriteLimit(drive.usb, 0)
+    writeFileSync(DIRTY_MAX, dirtyMax)
   }
 }
 
@@ -64,7 +88,7 @@ beforeAll(async () => {
   src = await makeSource('nrlap', { sizeMb: 768 })
   writeRandom(src, 'base.bin', 8)
   await snap(src)
-  drive = await makeBackupDrive('nr1', 'nrbk')
+  drive = await makeBackupDrive('nr1', 'nrbk', { throttleable: true })
   config = configFor(src, [{ name: 'N1', drive, target }], { afterBackup: { export: true, powerOff: false } })
 })
 
@@ -74,8 +98,38 @@ afterAll(async () => {
 })
 
 describe('an interrupted transfer', () => {
-  // A cancel, a hang-up and kills of the CLI and the helper mid-send, each resumed by the next run, are in
-  // drive-trouble.vm.test.ts, on a drive slowed down so the transfer is still running when they land.
+  // The cancel must land while the stream is still moving: the drive writes at 4 MiB/s (a QEMU throttle)
+  // and ZFS may hold only 16 MiB of it in memory, so 128 MB take half a minute, not the second they take
+  // into the ARC otherwise.
+  it('continues after a cancel: the next run decodes the drive\'s token, resumes with zfs send -t, then sends the rest', async () => {
+    expect((await run(config)).outcome).toBe('succeeded') // the first copy
+    writeRandom(src, 'big.bin', 128)
+    await snap(src)
+    writeRandom(src, 'after.bin', 2)
+    const newest = await snap(src)
+    const controller = new AbortController()
+    const first = await slowDrive(() => run(config, { signal: controller.signal, onEvent: (e) => e.type === 'progress' && e.bytes > 4 * 1024 * 1024 && controller.abort() }))
+    saveArtifact('recovery/cancelled.json', JSON.stringify(first.events, null, 1))
+    expect(first.outcome).toBe('cancelled')
+    expect(await leftovers()).toBe('')
+    const token = await withPool(drive, () => zfsGet(target, 'receive_resume_token'))
+    expect(token).toMatch(/^1-/)
+
+    const again = await run(config)
+    saveArtifact('recovery/resume-after-cancel.json', JSON.stringify(again.events, null, 1))
+    expect(again.error).toBeUndefined()
+    expect(again.outcome).toBe('succeeded')
+    expect(again.commands).toContainEqual(['zfs', 'send', '-n', '-v', '-P', '-t', token])
+    expect(sends(again.commands)[0]).toEqual(['zfs', 'send', '-w', '-v', '-P', '-t', token])
+    expect(again.infos.some((m) => /continuing the interrupted transfer/.test(m))).toBe(true)
+    expect(again.warnings.filter((w) => w.code === 'resume-discarded')).toEqual([])
+    await withPool(drive, async () => {
+      expect([...(await snapshotGuids(target))]).toEqual([...(await snapshotGuids(src.dataset))])
+      expect(await zfsGet(target, 'receive_resume_token')).toBe('-')
+      expect((await snapshotGuids(target)).has(newest)).toBe(true)
+    })
+  })
+
   it('after the CLI was killed with SIGKILL no zfs child keeps running, its lock blocks nothing, and the next run completes', async () => {
     writeRandom(src, 'big2.bin', 128)
     const newest = await snap(src)
@@ -109,12 +163,15 @@ describe('an interrupted transfer', () => {
 })
 
 describe('a token planted on the drive', () => {
-  it('is refused when it continues another dataset, and the run says so (a non-raw one: unit tests on captured tokens)', async () => {
+  it('is refused when it continues another dataset, or this one decrypted, and the run says so', async () => {
     await sh(['zfs', 'create', '-o', 'encryption=aes-256-gcm', '-o', 'keyformat=passphrase', '-o', `keylocation=file:///root/nrlap.key`, '-o', 'mountpoint=/srv/nrother', 'nrlap/other'])
     writeRandom({ ...src, mountpoint: '/srv/nrother' }, 'other.bin', 8)
     await sh(['zfs', 'snapshot', 'nrlap/other@x'])
+    const oldest = [...(await snapshotGuids(src.dataset)).keys()][0]!
     const cases = [
       { tgt: 'nrbk/forged1', send: ['zfs', 'send', '-w', 'nrlap/other@x'], reason: /continues a send of "nrlap\/other@x", not of nrlap\/home/ },
+      // This very source, but sent decrypted: continuing it would put plaintext on the drive.
+      { tgt: 'nrbk/forged2', send: ['zfs', 'send', `${src.dataset}@${oldest}`], reason: /continues a non-raw stream, which would put decrypted data on the drive/ },
     ]
     for (const c of cases) {
       await withPool(drive, async () => {
@@ -153,6 +210,13 @@ describe('the kept base', () => {
     writeRandom(src, 'later2.bin', 3)
     const s2 = await snap(src)
     for (const s of before) await sh(['zfs', 'destroy', `${src.dataset}@${s}`])
+    // What the user is told first: status (the drive read live) and doctor name the bookmark as the next
+    // backup's base, and say a full send, with its size, only if that bookmark goes.
+    const status = await withPool(drive, () => cli(config, ['status']))
+    saveArtifact('recovery/status-from-bookmark.txt', status)
+    expect(status).toMatch(new RegExp(`next backup: incremental from bookmark zfs-drive-backup-${drive.guid}-\\d+ \\(the laptop pruned the snapshot itself\\); a full send of about [\\d.]+ [KMG]iB only if that bookmark is removed`))
+    const doctor = (await cli(config, ['doctor', '--json'])).trim().split('\n').map((l) => JSON.parse(l) as { id: string; ok: boolean; detail: string })
+    expect(doctor.find((c) => c.id === `kept-base:N1:${src.dataset}`)).toMatchObject({ ok: true, detail: expect.stringMatching(new RegExp(`^bookmark nrlap/home#zfs-drive-backup-${drive.guid}-\\d+: .* a full send \\(about [\\d.]+ [KMG]iB\\) only if it is removed$`)) })
     const r = await run(config)
     saveArtifact('recovery/from-bookmark.json', JSON.stringify(r.events, null, 1))
     expect(r.error).toBeUndefined()
@@ -212,11 +276,19 @@ describe('a keep policy on the drive', () => {
       for (const s of taken.slice(0, -1)) await sh(['zfs', 'destroy', `${src.dataset}@${s}`])
       expect((await run(keep)).outcome).toBe('succeeded')
       await withPool(drive, async () => expect([...(await snapshotGuids(target)).keys()].slice(-3)).toEqual(taken))
+      // `snapshots` shows the hours the drive keeps that the laptop pruned.
+      const kept = await cli(keep, ['snapshots'])
+      for (const t of taken.slice(0, -1)) expect(kept).toMatch(new RegExp(`${t} \\(\\d+\\)  ← kept by the drive's retention \\(the laptop pruned it\\)`))
       // A fourth hour: the oldest of the three goes, and a dry run says so first.
       await clock(1)
       moved++
       writeRandom(src, 'hour3.bin', 1)
       const fourth = await snap(src)
+      // Before the backup: `snapshots` marks the hour the next one prunes, and a dry run says so too.
+      const list = await cli(keep, ['snapshots'])
+      saveArtifact('recovery/keep-snapshots.txt', list)
+      expect(list).toMatch(new RegExp(`${taken[0]} \\(\\d+\\)  ← removed at the next backup`))
+      expect(list).not.toMatch(new RegExp(`${taken[1]} \\(\\d+\\)  ← removed`))
       const dry = await run(keep, { dryRun: true })
       saveArtifact('recovery/keep-dry-run.json', JSON.stringify(dry.events, null, 1))
       expect(dry.error).toBeUndefined()

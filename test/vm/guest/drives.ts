@@ -45,19 +45,36 @@ export function newDrive(id: string, sizeBytes = 1024 ** 3): UsbDrive {
 }
 
 const attached = new Set<string>()
+/** Drives plugged through a QEMU throttle filter, whose write limit setWriteLimit changes while plugged. */
+const throttleable = new Set<string>()
+const groups = new Set<string>()
 
 async function attach(drive: UsbDrive): Promise<void> {
+  const file = { driver: 'file', filename: join(hostShare(), 'drives', `${drive.id}.img`) }
   await withQmp(async (q) => {
-    await q.execute('blockdev-add', {
-      driver: 'raw',
-      'node-name': `blk-${drive.id}`,
-      file: { driver: 'file', filename: join(hostShare(), 'drives', `${drive.id}.img`) },
-    })
+    if (throttleable.has(drive.id)) {
+      if (!groups.has(drive.id)) await q.execute('object-add', { 'qom-type': 'throttle-group', id: `tg-${drive.id}`, limits: {} })
+      groups.add(drive.id)
+      await q.execute('blockdev-add', { driver: 'throttle', 'node-name': `blk-${drive.id}`, 'throttle-group': `tg-${drive.id}`, file: { driver: 'raw', 'node-name': `raw-${drive.id}`, file } })
+    } else {
+      await q.execute('blockdev-add', { driver: 'raw', 'node-name': `blk-${drive.id}`, file })
+    }
     await q.execute('device_add', { driver: 'usb-storage', bus: 'xhci.0', drive: `blk-${drive.id}`, id: `usb-${drive.id}`, serial: drive.serial })
   })
 }
 
-export async function plug(drive: UsbDrive): Promise<void> {
+/**
+ * Limits how fast a plugged drive writes, like a slow USB stick (0 lifts the limit). The drive must have
+ * been plugged with { throttleable: true }. ZFS buffers up to zfs_dirty_data_max in memory first, so a
+ * test that needs a slow receive lowers that too.
+ */
+export async function setWriteLimit(drive: UsbDrive, bytesPerSecond: number): Promise<void> {
+  if (!groups.has(drive.id)) throw new Error(`drive ${drive.id} was not plugged throttleable`)
+  await withQmp((q) => q.execute('qom-set', { path: `/objects/tg-${drive.id}`, property: 'limits', value: bytesPerSecond > 0 ? { 'bps-write': bytesPerSecond } : {} }))
+}
+
+export async function plug(drive: UsbDrive, opts: { throttleable?: boolean } = {}): Promise<void> {
+  if (opts.throttleable) throttleable.add(drive.id)
   attached.add(drive.id)
   await attach(drive)
   try {

@@ -50,9 +50,9 @@ export interface BackupDrive {
 }
 
 /** A drive set up by the guide's sections 3–4, then exported and left plugged in (or unplugged). */
-export async function makeBackupDrive(id: string, pool: string, opts: { plugged?: boolean; sizeMb?: number } = {}): Promise<BackupDrive> {
+export async function makeBackupDrive(id: string, pool: string, opts: { plugged?: boolean; sizeMb?: number; throttleable?: boolean } = {}): Promise<BackupDrive> {
   const usb = newDrive(id, (opts.sizeMb ?? 1024) * 1024 * 1024)
-  await plug(usb)
+  await plug(usb, { throttleable: opts.throttleable ?? false })
   await sh(['parted', '--script', '--align=optimal', usb.byId, '--', 'mklabel', 'gpt', 'mkpart', pool, '0%', '100%'])
   await sh(['udevadm', 'settle'])
   await waitFor('the partition', () => existsSync(`${usb.byId}-part1`))
