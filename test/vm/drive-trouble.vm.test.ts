@@ -3,8 +3,8 @@
 // gets its partial receive discarded, is offered (never silently) the retention's removals before
 // sending, and then succeeds, as does a bigger drive; snapshots this app sent and the laptop destroyed
 // since are named, offered for discarding and, typed again, discarded, while a snapshot made on the drive
-// keeps the refusal; a run hung up or killed mid-send (the CLI, the helper) leaves no process behind, and
-// the next run resumes the transfer.
+// keeps the refusal; a run cancelled, hung up or killed mid-send (the CLI, the helper) leaves no process
+// behind, and the next run resumes the transfer.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -204,10 +204,11 @@ describe('the laptop moved on', () => {
 })
 
 describe('a killed run', () => {
-  // A drive slowed down to 2 MiB/s (with ZFS's dirty data capped to match) while a run is interrupted, so
-  // its transfer is still going when the signal lands; every kill waits for what a user could see on the
-  // machine (the run's zfs receive running, the drive holding its partial receive), never for a time.
-  const SLOW = 2 * 1024 * 1024
+  // A drive slowed down to 512 KiB/s (with ZFS's dirty data capped to match) while a run is interrupted,
+  // so its transfer lasts well over a minute and is still going when the signal lands (at 2 MiB/s a cancel
+  // on a loaded machine once landed after the stream was through); every kill waits for what a user could
+  // see on the machine (the run's zfs receive running, the drive holding its partial receive), never a time.
+  const SLOW = 512 * 1024
   const MB = 24
   let slow: BackupDrive
   let slowConfig: Config
@@ -287,6 +288,28 @@ describe('a killed run', () => {
     const held = await onDrive(slow, slowTarget)
     expect(held.get(newest)).toBe((await snapshotGuids(src.dataset)).get(newest))
   }
+
+  it('a cancel mid-send (the window\'s Cancel, Ctrl-C) stops the transfer and exports the pool, and the next run resumes from the drive\'s token', async () => {
+    writeRandom(src, 'cancel.bin', MB)
+    const newest = await snap(src)
+    await setWriteLimit(slow.usb, SLOW)
+    const controller = new AbortController()
+    let first
+    try {
+      let ended = false
+      const running = engineRun(controller.signal).finally(() => (ended = true))
+      await midSend(() => !ended)
+      controller.abort()
+      first = await running
+    } finally {
+      await setWriteLimit(slow.usb, 0)
+    }
+    saveArtifact('trouble/cancelled.json', JSON.stringify(first.events, null, 1))
+    expect(first.outcome).toBe('cancelled')
+    await nothingSurvives()
+    expect(await importedPools()).not.toContain(slow.pool)
+    await nextRunResumes(newest, 'after-cancel')
+  })
 
   const cliArgs = (): string[] => ['out/main/cli.js', 'backup', '--config', join(tmp, 'slow.json'), '--history', historyPath, '--json']
 
