@@ -70,7 +70,7 @@ async function attach(drive: UsbDrive): Promise<void> {
  */
 export async function setWriteLimit(drive: UsbDrive, bytesPerSecond: number): Promise<void> {
   if (!groups.has(drive.id)) throw new Error(`drive ${drive.id} was not plugged throttleable`)
-  await withQmp((q) => q.execute('qom-set', { path: `/objects/tg-${drive.id}`, property: 'limits', value: bytesPerSecond > 0 ? { 'bps-write': bytesPerSecond } : {} }))
+  await withQmp((q) => q.execute('qom-set', { path: `/objects/tg-${drive.id}`, property: 'limits', value: { 'bps-write': Math.max(0, bytesPerSecond) } }))
 }
 
 export async function plug(drive: UsbDrive, opts: { throttleable?: boolean } = {}): Promise<void> {
