@@ -14,11 +14,10 @@ import { backup } from '../../main/engine/backup'
 import { ExecaRunner } from '../../main/system/runner'
 import type { RunEvent } from '../../shared/events'
 import { RunRecord } from '../../shared/run-record'
-import { unplug } from './guest/drives'
+import { setWriteLimit, unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
-import { replugThrottled, setWriteLimit } from './guest/throttle'
 
 const tmp = mkdtempSync('/tmp/trouble-')
 const historyPath = join(tmp, 'history.jsonl')
@@ -217,8 +216,7 @@ describe('a killed run', () => {
   const engineRun = (signal?: AbortSignal) => engine(slowConfig, signal)
 
   beforeAll(async () => {
-    slow = await makeBackupDrive('dtslow', 'dtslow', { sizeMb: 512 })
-    await replugThrottled(slow.usb)
+    slow = await makeBackupDrive('dtslow', 'dtslow', { sizeMb: 512, throttleable: true })
     slowConfig = configFor(src, [{ name: 'Slow', drive: slow, target: slowTarget }], { afterBackup })
     writeFileSync(join(tmp, 'slow.json'), JSON.stringify(slowConfig), { mode: 0o600 })
     expect((await engineRun()).outcome).toBe('succeeded') // the first copy, at full speed

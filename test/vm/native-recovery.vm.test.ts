@@ -64,18 +64,13 @@ async function withPool<T>(drive: BackupDrive, f: () => Promise<T>): Promise<T> 
   }
 }
 
-const DIRTY_MAX = '/sys/module/zfs/parameters/zfs_dirty_data_max'
-
-/** Runs f with the drive slow (4 MiB/s) and ZFS's write buffer small, then puts both back. */
+/** Runs f with the drive slow (4 MiB/s, and ZFS's write buffer 16 MiB), then puts both back. */
 async function slowDrive<T>(f: () => Promise<T>): Promise<T> {
-  const dirtyMax = readFileSync(DIRTY_MAX, 'utf8').trim()
-  writeFileSync(DIRTY_MAX, String(16 * 1024 * 1024))
   await setWriteLimit(drive.usb, 4 * 1024 * 1024)
   try {
     return await f()
   } finally {
     await setWriteLimit(drive.usb, 0)
-    writeFileSync(DIRTY_MAX, dirtyMax)
   }
 }
 

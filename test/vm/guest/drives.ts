@@ -1,6 +1,6 @@
 // Hot-plug "USB drives" into the VM this test runs in, through QEMU's QMP: the guest's kernel, udev and
 // udisks see a real usb-storage disk appear and disappear, as with a real drive.
-import { existsSync, openSync, closeSync, ftruncateSync } from 'node:fs'
+import { existsSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { Qmp } from '../qmp'
@@ -63,14 +63,21 @@ async function attach(drive: UsbDrive): Promise<void> {
   })
 }
 
+const DIRTY_MAX = '/sys/module/zfs/parameters/zfs_dirty_data_max'
+let dirtyDefault: string | null = null
+
 /**
- * Limits how fast a plugged drive writes, like a slow USB stick (0 lifts the limit). The drive must have
- * been plugged with { throttleable: true }. ZFS buffers up to zfs_dirty_data_max in memory first, so a
- * test that needs a slow receive lowers that too.
+ * Limits how fast a plugged drive writes, like a slow USB stick (0 lifts the limit), and ZFS's dirty-data
+ * buffer to match (four seconds of it; put back on 0): otherwise ZFS takes a whole test stream into memory
+ * and the receive ends before the drive has seen it. The drive must have been plugged { throttleable: true }.
+ * QEMU's qom-set changes only the limits it is given, so lifting sets bps-write to 0 explicitly.
  */
 export async function setWriteLimit(drive: UsbDrive, bytesPerSecond: number): Promise<void> {
   if (!groups.has(drive.id)) throw new Error(`drive ${drive.id} was not plugged throttleable`)
-  await withQmp((q) => q.execute('qom-set', { path: `/objects/tg-${drive.id}`, property: 'limits', value: { 'bps-write': Math.max(0, bytesPerSecond) } }))
+  const bps = Math.max(0, bytesPerSecond)
+  await withQmp((q) => q.execute('qom-set', { path: `/objects/tg-${drive.id}`, property: 'limits', value: { 'bps-write': bps } }))
+  dirtyDefault ??= readFileSync(DIRTY_MAX, 'utf8').trim()
+  writeFileSync(DIRTY_MAX, bps ? String(4 * bps) : dirtyDefault)
 }
 
 export async function plug(drive: UsbDrive, opts: { throttleable?: boolean } = {}): Promise<void> {
