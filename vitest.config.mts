@@ -57,7 +57,21 @@ export default defineConfig({
           environment: 'node',
           env: { ZDB_CHECK_JSON: '1' },
           include: ['test/vm/**/*.vm.test.ts'],
+          exclude: ['test/vm/**/*.last.vm.test.ts'],
           // One VM, real pools and drives: files run one at a time, and commands are slow under emulation.
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        // Files that may leave ZFS stuck in the guest's kernel (a pulled cable): run-tests.ts runs them
+        // after everything else on their guest.
+        test: {
+          name: 'vm-last',
+          environment: 'node',
+          env: { ZDB_CHECK_JSON: '1' },
+          include: ['test/vm/**/*.last.vm.test.ts'],
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 600_000,

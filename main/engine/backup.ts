@@ -9,6 +9,8 @@ import { getManyProperties } from '../system/zfs'
 import { kernelModuleVersion, zfsHasRawSendFix } from '../system/zpool'
 import { unwrapDieWithParent } from '../system/setpriv'
 import type { Runner } from '../system/runner'
+import { devices } from '../system/devices'
+import { watchDisk, type DriveWatch } from './drive-watch'
 import { EngineError } from './errors'
 import { exportStep } from './export-step'
 import { acquireLock, type Lock } from './lock'
@@ -22,7 +24,7 @@ import { settleResume } from './resume'
 import { beforeSending, checkRoomDryRun, withPruneOffer } from './make-room'
 import { DriveFullError } from './transfer-failure'
 import { describeRetention } from './retention'
-import { defaultVerifiedStatePath, readVerified } from './verified-state'
+import { defaultVerifiedStatePath, readVerified, tellOnce } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
 import { withSnapshotNow } from './snapshot-now-steps'
@@ -54,6 +56,17 @@ export interface BackupState {
   pruneFirst: boolean
   /** --discard-from-drive: snapshot names confirmed for discarding (the laptop moved on). */
   discard?: string[]
+  /** Watches the pool's disk from import to power-off: a pulled cable fails the run at once. */
+  watch?: DriveWatch
+}
+
+/** What a run says when its drive went while it wrote to it. */
+export function disconnectedError(drive: DriveConfig): EngineError {
+  return new EngineError(
+    'drive-disconnected',
+    `Drive "${drive.name}" was disconnected during the backup.`,
+    'Plug it back in and back up again: ZFS takes the drive back (zpool clear) and the transfer continues where it stopped. Until then its pool stays imported and idle; nothing on this machine waits for it.',
+  )
 }
 
 const preflight: Step<BackupState> = {
@@ -96,7 +109,14 @@ const importPool: Step<BackupState> = {
     s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
     s.importedByUs = s.pool.importedByUs
     if (s.pool.readonly && !s.dryRun) throw new EngineError('drive-open-for-restore', `${s.pool.name} is imported read-only (a restore is open).`, 'Close the restore (restore close) first; then back up again.')
-    return { note: s.importedByUs ? `imported ${s.pool.name}${s.dryRun ? ' read-only' : ''}` : `${s.pool.name} already imported` }
+    if (!s.dryRun) {
+      const drive = s.drive
+      s.watch = watchDisk(s.pool.disk ?? drive.disk, () => ctx.fail(disconnectedError(drive)))
+      if (s.importedByUs && !s.pool.recovered && tellOnce(s.statePath ?? defaultVerifiedStatePath(), drive.poolGuid, 'failmode-continue')) {
+        ctx.info(`Drive "${drive.name}" is imported with failmode=continue from now on: if its cable is pulled mid-backup, the backup stops with an error at once instead of freezing every zfs command on this machine.`)
+      }
+    }
+    return { note: s.pool.recovered ? `${s.pool.name} taken back after the drive was reconnected` : s.importedByUs ? `imported ${s.pool.name}${s.dryRun ? ' read-only' : ' (failmode=continue)'}` : `${s.pool.name} already imported` }
   },
 }
 
@@ -140,6 +160,8 @@ const replicate: Step<BackupState> = {
       if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
       else await replicateNative(ctx, s.plans, s.config.replication)
     } catch (err) {
+      // The I/O error can reach the receive a moment before udev removes the disk's link.
+      if (s.watch && !devices.present(s.pool?.disk ?? s.drive.disk)) throw disconnectedError(s.drive)
       throw err instanceof DriveFullError ? await withPruneOffer(ctx, err, s) : err
     }
   },
@@ -181,6 +203,7 @@ const keepBase: Step<BackupState> = {
 const exportPool = exportStep<BackupState>({
   skip: (s) =>
     !s.importAttempted ? 'the pool was not touched'
+    : s.watch?.gone ? 'the drive was disconnected: its pool stays imported until it is back (an export now would freeze ZFS)'
     // Refused at import (not the drive's pool, or not importable): left as it was found.
     : !s.pool ? 'the drive\'s pool was not imported'
     : s.dryRun && !s.importedByUs ? 'dry run: the pool was imported before, left as it was'
@@ -193,6 +216,8 @@ const powerOff: Step<BackupState> = {
   id: 'power-off',
   title: 'Power off the drive',
   async run(ctx, s) {
+    // From here the disk is meant to go.
+    s.watch?.stop()
     if (!s.config.afterBackup.export || !s.config.afterBackup.powerOff) return { skipped: 'afterBackup.powerOff is off' }
     if (s.dryRun) {
       await ctx.runner.run(powerOffArgv(s.pool?.disk ?? s.drive.disk))
@@ -240,6 +265,7 @@ export async function backup(o: BackupOptions): Promise<Outcome> {
   try {
     return await runPipeline({ verb: 'backup', drive: drive.name, steps: withSnapshotNow(backupSteps, o.config, drive), state, runner, emit: o.emit, signal: o.signal })
   } finally {
+    state.watch?.stop()
     state.lock?.release()
   }
 }

@@ -2,7 +2,7 @@
 // releasing holds) still run after a failure or a cancel, so a drive is never left imported by accident.
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema'
-import { CommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
+import { CommandError, displayCommand, StuckCommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
 import { EngineError, type CommandOutput } from './errors'
 import type { Emit, Progress, RunEvent, Verb } from '../../shared/events'
 
@@ -14,6 +14,11 @@ export interface StepContext {
   info(message: string): void
   warn(code: string, message: string): void
   emit: Emit
+  /**
+   * Fails the run from outside the step that is running (a watcher saw the drive go): that step is
+   * stopped as a cancel would stop it, and the run fails with `err`. Cleanup steps still run.
+   */
+  fail(err: EngineError): void
 }
 
 export type StepResult = void | { skipped: string } | { note: string }
@@ -55,16 +60,21 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
   const started = Date.now()
   let outcome: Outcome = 'succeeded'
   let bytes = 0
+  const failing = new AbortController()
+  const fail = (err: EngineError): void => {
+    if (!failing.signal.aborted) failing.abort(err)
+  }
   o.emit({ type: 'run-started', runId: randomUUID(), verb: o.verb, drive: o.drive, steps: o.steps.map(({ id, title }) => ({ id, title })), at: now() })
 
   for (const [index, step] of o.steps.entries()) {
+    if (outcome === 'succeeded' && failing.signal.aborted) outcome = failedFromOutside(o, failing.signal, step.id)
     if (outcome === 'succeeded' && o.signal.aborted) outcome = 'cancelled'
     if (outcome !== 'succeeded' && !step.always) {
       o.emit({ type: 'step-finished', step: step.id, outcome: 'skipped', durationMs: 0, note: outcome === 'cancelled' ? 'cancelled' : 'an earlier step failed' })
       continue
     }
     // Cleanup must not inherit the cancel: exporting the pool is the point of running it.
-    const signal = step.always ? new AbortController().signal : o.signal
+    const signal = step.always ? new AbortController().signal : AbortSignal.any([o.signal, failing.signal])
     const t0 = Date.now()
     o.emit({ type: 'step-started', step: step.id, index, at: now() })
     const ctx: StepContext = {
@@ -92,6 +102,7 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
       info: (message) => o.emit({ type: 'info', step: step.id, message }),
       warn: (code, message) => o.emit({ type: 'warning', code, message }),
       emit: o.emit,
+      fail,
     }
     try {
       const result = await step.run(ctx, o.state)
@@ -101,9 +112,12 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
         ...(result && 'skipped' in result ? { note: result.skipped } : result && 'note' in result ? { note: result.note } : {}),
       })
     } catch (err) {
-      const cancelled = signal.aborted || (err instanceof CommandError && err.cancelled)
+      const fromOutside = !step.always && failing.signal.aborted && !o.signal.aborted
+      const cancelled = !fromOutside && (signal.aborted || (err instanceof CommandError && err.cancelled && !(err instanceof StuckCommandError)))
       o.emit({ type: 'step-finished', step: step.id, outcome: cancelled ? 'cancelled' : 'failed', durationMs: Date.now() - t0 })
-      if (cancelled) {
+      if (fromOutside) {
+        if (outcome === 'succeeded') outcome = failedFromOutside(o, failing.signal, step.id, err)
+      } else if (cancelled) {
         if (outcome === 'succeeded') outcome = 'cancelled'
       } else {
         for (const out of commandOutputs(err)) o.emit({ type: 'command-output', step: step.id, ...out })
@@ -116,6 +130,14 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
   return outcome
 }
 
+/** The run fails with what `fail` was given; what the stopped step's commands printed goes with it. */
+function failedFromOutside<S>(o: PipelineOptions<S>, signal: AbortSignal, step: string, stepError?: unknown): Outcome {
+  const reason = signal.reason as EngineError
+  for (const out of [...commandOutputs(stepError), ...reason.outputs]) o.emit({ type: 'command-output', step, ...out })
+  o.emit(errorEvent(reason))
+  return 'failed'
+}
+
 /** The raw output behind a failure: an EngineError's own, or a failed command's stderr. */
 function commandOutputs(err: unknown): CommandOutput[] {
   if (err instanceof EngineError) return err.outputs
@@ -126,6 +148,9 @@ function commandOutputs(err: unknown): CommandOutput[] {
 function errorEvent(err: unknown): RunEvent {
   if (err instanceof EngineError) {
     return { type: 'error', code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.holders ? { holders: err.holders } : {}) }
+  }
+  if (err instanceof StuckCommandError) {
+    return { type: 'error', code: 'drive-not-responding', message: `${displayCommand(err.argv)} did not ${err.afterCancel ? 'exit after it was stopped' : 'return'} within ${Math.round(err.waitedMs / 1000)} s${err.pid ? ` (pid ${err.pid})` : ''}: the drive stopped answering.`, hint: 'Check that the drive is plugged in and powered. If it is, the command is stuck in the kernel and only a reboot ends it; the next run continues from where this one stopped.' }
   }
   if (err instanceof CommandError) return { type: 'error', code: 'command-failed', message: err.message }
   return { type: 'error', code: 'internal', message: err instanceof Error ? err.message : String(err) }

@@ -5,11 +5,12 @@
 // the disk it is on.
 import { existsSync } from 'node:fs'
 import type { DriveConfig } from '../config/schema'
+import { devices } from '../system/devices'
 import { byIdFor, readByIdLinks } from '../system/lsblk'
-import { findHolders } from '../system/processes'
-import { CommandError } from '../system/runner'
+import { findHolders, stuckProcesses } from '../system/processes'
+import { CommandError, StuckCommandError } from '../system/runner'
 import { powerOffArgv } from '../system/udisksctl'
-import { BY_ID_DIR, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type VdevStatus } from '../system/zpool'
+import { BY_ID_DIR, clearArgv, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, reopenArgv, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type VdevStatus } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
 
@@ -26,7 +27,12 @@ export interface DrivePool {
   importedByUs: boolean
   readonly: boolean
   altroot: string | null
+  /** It was still imported from a run whose drive was pulled, and ZFS took the replugged drive back. */
+  recovered: boolean
 }
+
+/** How long a command that waits on the drive may take before the run says the drive stopped answering. */
+export const DRIVE_DEADLINE_MS = { import: 180_000, export: 180_000, recover: 60_000 } as const
 
 export interface ImportOptions {
   /** `-o readonly=on`: nothing, not even the pool's own metadata, is written. */
@@ -45,13 +51,20 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
   const before = await listPools(ctx.runner)
   refuseNameClash(drive, before)
   let entry = before.find((p) => p.guid === drive.poolGuid)
-  const importedByUs = !entry
+  let importedByUs = !entry
+  let recovered = false
   if (!entry) {
     await runImport(ctx, drive, opts)
     entry = (await listPools(ctx.runner)).find((p) => p.guid === drive.poolGuid)
     if (!entry) throw new EngineError('command-failed', `zpool import ${drive.poolGuid} succeeded, but no imported pool has that GUID.`)
   }
-  const pool: DrivePool = { name: entry.name, guid: entry.guid, disk: null, importedByUs, readonly: entry.readonly, altroot: entry.altroot }
+  let condition = await poolCondition(ctx, entry.name)
+  if (!importedByUs && !isHealthy(entry.health, condition)) {
+    condition = await recoverPool(ctx, drive, entry, condition)
+    // The run that imported it could not export it: this one finishes that job.
+    importedByUs = recovered = true
+  }
+  const pool: DrivePool = { name: entry.name, guid: entry.guid, disk: null, importedByUs, readonly: entry.readonly, altroot: entry.altroot, recovered }
   const outside = targetsOutside(drive, pool.name)
   if (outside.length) {
     if (importedByUs) await ctx.runner.run(exportArgv(pool.name), { allowFailure: true, timeoutMs: 300_000 })
@@ -61,9 +74,67 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
       importedByUs ? 'The pool was renamed on another machine; nothing was changed. Rename it back (zpool import <guid> ' + drive.pool + ') or adopt the drive again.' : `Nothing was changed. Export it (zpool export ${pool.name}) and run again: the drive's pool is imported under its own name.`,
     )
   }
-  pool.disk = await poolDisk(ctx, pool.name)
+  pool.disk = condition.disk
   ctx.emit({ type: 'pool-state', drive: drive.name, state: 'imported' })
   return pool
+}
+
+/** What `zpool status` says of a pool's devices: the disk it is on, and each leaf's state. */
+export interface PoolCondition {
+  disk: string | null
+  /** State of each leaf vdev (ONLINE, REMOVED, UNAVAIL, FAULTED…). */
+  leaves: string[]
+  /** The pool's own state per zpool status (SUSPENDED shows here). */
+  state: string | null
+}
+
+export async function poolCondition(ctx: Pick<StepContext, 'runner'>, name: string): Promise<PoolCondition> {
+  const r = await ctx.runner.run(statusJsonArgv(name), { deadlineMs: DRIVE_DEADLINE_MS.recover })
+  const [st] = parseStatusJson(r.stdout)
+  const leaves = st ? leafVdevs(st.vdevs) : []
+  const first = leaves[0]
+  return { disk: first?.path ? diskOfVdev(first.path, await readByIdLinks()) : null, leaves: leaves.map((l) => l.state), state: st?.state ?? null }
+}
+
+export function isHealthy(health: string, c: PoolCondition): boolean {
+  return health === 'ONLINE' && c.state !== 'SUSPENDED' && c.leaves.length > 0 && c.leaves.every((l) => l === 'ONLINE')
+}
+
+/**
+ * A pool left imported when its drive was pulled (exporting it then would have frozen ZFS). With the
+ * drive back: a SUSPENDED pool is resumed by `zpool clear`; one ZFS still marks REMOVED is reopened first.
+ * Without the drive, or when ZFS does not take it back, the run stops with what is stuck, never waiting.
+ */
+async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry, c: PoolCondition): Promise<PoolCondition> {
+  const state = c.state === 'SUSPENDED' ? 'SUSPENDED' : entry.health
+  if (!devices.present(c.disk ?? drive.disk)) {
+    throw new EngineError('drive-not-connected', `Drive "${drive.name}" is not connected: its pool ${entry.name} is still imported (${state}) from when it was pulled.`, 'Plug it back in: the next run takes the drive back (zpool clear) and continues the backup where it stopped.')
+  }
+  ctx.info(`${entry.name} is ${state} since its drive was disconnected; the drive is back, so ZFS is asked to use it again`)
+  try {
+    if (state !== 'SUSPENDED') await ctx.runner.run(reopenArgv(entry.name), { deadlineMs: DRIVE_DEADLINE_MS.recover, allowFailure: true })
+    await ctx.runner.run(clearArgv(entry.name), { deadlineMs: DRIVE_DEADLINE_MS.recover, allowFailure: true })
+    const after = await poolCondition(ctx, entry.name)
+    const health = (await listPools(ctx.runner)).find((p) => p.guid === entry.guid)?.health ?? 'gone'
+    if (isHealthy(health, after)) {
+      ctx.info(`${entry.name} is ONLINE again`)
+      return after
+    }
+    throw await needsReboot(drive, entry.name, `it is still ${after.state === 'SUSPENDED' ? 'SUSPENDED' : health}`)
+  } catch (err) {
+    if (err instanceof StuckCommandError) throw await needsReboot(drive, entry.name, `${err.argv.join(' ')} did not return`)
+    throw err
+  }
+}
+
+async function needsReboot(drive: DriveConfig, pool: string, why: string): Promise<EngineError> {
+  const stuck = await stuckProcesses().catch(() => [])
+  const who = stuck.length ? ` Stuck in the kernel: ${stuck.map((p) => `${p.command} (pid ${p.pid})`).join(', ')}.` : ''
+  return new EngineError(
+    'drive-needs-reboot',
+    `ZFS could not take drive "${drive.name}" back after it was reconnected: ${why} (pool ${pool}).${who}`,
+    'Only a reboot frees it. Your laptop\'s own pools keep working until then; after the reboot, back up again and the transfer continues where it stopped.',
+  )
 }
 
 function refuseNameClash(drive: DriveConfig, pools: readonly PoolListEntry[]): void {
@@ -83,12 +154,16 @@ export function targetsOutside(drive: DriveConfig, name: string): string[] {
 }
 
 async function runImport(ctx: StepContext, drive: DriveConfig, opts: ImportOptions): Promise<void> {
-  const argv = importByGuidArgv(drive.poolGuid, undefined, opts)
-  let r = await ctx.runner.run(argv, { allowFailure: true, timeoutMs: 300_000 })
+  // Every writable import, adopted and guide-made drives too: with failmode=wait (zpool's default) a
+  // pulled cable suspends the pool and any later command on it hangs, export included. A read-only
+  // import writes nothing, so it has nothing to fail on.
+  const argv = importByGuidArgv(drive.poolGuid, undefined, { ...opts, ...(opts.readonly ? {} : { failmode: 'continue' as const }) })
+  const run = { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.import }
+  let r = await ctx.runner.run(argv, run)
   if (r.exitCode !== 0 && existsSync(drive.disk) && notFound(r.stderr)) {
     // Just plugged in: the disk is there but udev may still be probing its partitions.
     await ctx.runner.run(['udevadm', 'settle', '--timeout=10'], { allowFailure: true })
-    r = await ctx.runner.run(argv, { allowFailure: true, timeoutMs: 300_000 })
+    r = await ctx.runner.run(argv, run)
   }
   if (r.exitCode === 0) return
   if (notFound(r.stderr) || !existsSync(drive.disk)) {
@@ -122,9 +197,7 @@ export function leafVdevs(vdevs: readonly VdevStatus[]): VdevStatus[] {
 
 /** The disk the pool `name` is on, from `zpool status -jp` (first leaf vdev). */
 export async function poolDisk(ctx: Pick<StepContext, 'runner'>, name: string): Promise<string | null> {
-  const [st] = parseStatusJson((await ctx.runner.run(statusJsonArgv(name))).stdout)
-  const leaf = st ? leafVdevs(st.vdevs)[0] : undefined
-  return leaf?.path ? diskOfVdev(leaf.path, await readByIdLinks()) : null
+  return (await poolCondition(ctx, name)).disk
 }
 
 /** Imported pools with a device on `disk` (whole-disk by-id link). */
@@ -147,8 +220,9 @@ async function poolsOnDisk(ctx: StepContext, disk: string): Promise<string[]> {
 export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retries = 3): Promise<boolean> {
   const entry = await importedPool(ctx, drive)
   if (!entry) return false
+  await refuseExportWithoutDisk(ctx, drive, entry)
   for (let attempt = 0; ; attempt++) {
-    const r = await ctx.runner.run(exportArgv(entry.name), { allowFailure: true, timeoutMs: 300_000 })
+    const r = await ctx.runner.run(exportArgv(entry.name), { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.export })
     if (r.exitCode === 0) {
       ctx.emit({ type: 'pool-state', drive: drive.name, state: 'exported' })
       return true
@@ -171,6 +245,21 @@ export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retr
 }
 
 /**
+ * An export of a pool whose disk is gone waits for the disk while holding ZFS's namespace lock: every
+ * zfs and zpool command on the machine then hangs, the laptop's own pools included, until a reboot.
+ */
+async function refuseExportWithoutDisk(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry): Promise<void> {
+  const c = await poolCondition(ctx, entry.name)
+  const present = devices.present(c.disk ?? drive.disk)
+  if (present && c.state !== 'SUSPENDED' && entry.health !== 'SUSPENDED') return
+  throw new EngineError(
+    'drive-disconnected',
+    `Pool ${entry.name} was not exported: ${present ? 'it is SUSPENDED (its drive stopped answering)' : 'its drive is disconnected'}. Exporting it now would freeze every zfs command on this machine.`,
+    'Plug the drive back in: the next backup or eject takes it back (zpool clear) and exports it. Until then the pool stays imported and idle.',
+  )
+}
+
+/**
  * Powers off the disk the drive's pool was on (`disk`, read before the export; the configured disk when
  * the pool was not imported), then waits for its by-id link to go: only then is it safe to unplug. A
  * disk that an imported pool still uses is never powered off.
@@ -185,6 +274,8 @@ export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, disk: 
     throw new EngineError('power-off-failed', `${target} was not powered off: pool ${users.join(', ')} is imported from it.`, `Export ${users.join(', ')} first; drive "${drive.name}" is exported.`)
   }
   const r = await ctx.runner.run(powerOffArgv(target), { allowFailure: true, timeoutMs: 60_000 })
+  // Unplugged while udisks powered it off: the pool was exported first, so that is as good.
+  if (r.exitCode !== 0 && !existsSync(target)) return off()
   if (r.exitCode !== 0) {
     throw new EngineError('power-off-failed', `udisksctl could not power off ${target}: ${r.stderr.trim()}`, 'The pool is exported, so unplugging is safe once the drive\'s light is off.')
   }

@@ -19,7 +19,12 @@ export const VerifiedPair = z.object({
 })
 export type VerifiedPair = z.infer<typeof VerifiedPair>
 
-const StateFile = z.object({ version: z.literal(1), drives: z.record(z.string(), z.record(z.string(), VerifiedPair)) })
+const StateFile = z.object({
+  version: z.literal(1),
+  drives: z.record(z.string(), z.record(z.string(), VerifiedPair)),
+  /** Notices each drive (by pool GUID) has been given, so each is given once. */
+  told: z.record(z.string(), z.array(z.string())).optional(),
+})
 type StateFile = z.infer<typeof StateFile>
 
 export function defaultVerifiedStatePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -47,6 +52,11 @@ export function writeVerified(path: string, poolGuid: string, pairs: readonly Ve
   const drive = { ...(state.drives[poolGuid] ?? {}) }
   for (const p of pairs) drive[p.source] = p
   state.drives[poolGuid] = drive
+  save(path, state)
+}
+
+/** Atomically: a crash leaves the old file. */
+function save(path: string, state: StateFile): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const tmp = `${path}.${process.pid}.tmp`
   writeFileSync(tmp, JSON.stringify(state, null, 1) + '\n', { mode: 0o600 })
@@ -59,8 +69,15 @@ export function forgetVerified(path: string, poolGuid: string, sources: readonly
   const drive = state.drives[poolGuid]
   if (!drive || !sources.some((s) => s in drive)) return
   for (const s of sources) delete drive[s]
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify(state, null, 1) + '\n', { mode: 0o600 })
-  renameSync(tmp, path)
+  save(path, state)
+}
+
+/** True the first time `notice` is asked for this drive (and records it); false ever after. */
+export function tellOnce(path: string, poolGuid: string, notice: string): boolean {
+  const state = read(path)
+  const told = state.told?.[poolGuid] ?? []
+  if (told.includes(notice)) return false
+  state.told = { ...state.told, [poolGuid]: [...told, notice] }
+  save(path, state)
+  return true
 }

@@ -88,3 +88,24 @@ export async function findHolders(mountpoint: string, procRoot = '/proc'): Promi
   }
   return holds
 }
+
+export interface StuckProcess {
+  pid: number
+  command: string
+}
+
+/**
+ * Processes of `commands` asleep in the kernel uninterruptibly (state D in /proc/PID/stat): after a
+ * cable is pulled from a pool with failmode=wait, the zfs commands waiting on it, which no signal reaches.
+ */
+export async function stuckProcesses(commands: readonly string[] = ['zfs', 'zpool'], procRoot = '/proc'): Promise<StuckProcess[]> {
+  const out: StuckProcess[] = []
+  const pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+  for (const pid of pids) {
+    const stat = await tryRead(join(procRoot, String(pid), 'stat'))
+    // "PID (comm) S …": comm may hold spaces and parentheses, so the state follows the last ')'.
+    const m = stat ? /^\d+ \((.*)\) (\S)/s.exec(stat) : null
+    if (m && m[2] === 'D' && commands.includes(m[1]!)) out.push({ pid, command: m[1]! })
+  }
+  return out
+}

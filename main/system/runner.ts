@@ -29,7 +29,16 @@ export interface RunOptions {
    * and the pool busy.
    */
   group?: boolean
+  /**
+   * Stop waiting after this long. A command on a drive that vanished can sleep in the kernel for good
+   * (no signal reaches it): the run must go on and say which command did not return. Throws
+   * StuckCommandError and leaves the process behind, killed and no longer waited for.
+   */
+  deadlineMs?: number
 }
+
+/** After a cancel, how long a command may take to exit before it counts as stuck. */
+export const STUCK_AFTER_CANCEL_MS = 15_000
 
 export type CommandListener = (argv: readonly string[]) => void
 
@@ -44,6 +53,8 @@ export interface PipeOptions {
   killGraceMs?: number
   /** Told each command the pipe itself runs to join the two (mkfifo), so a run can show it. */
   onCommand?: (argv: readonly string[]) => void
+  /** After a cancel, how long both sides may take to exit before they count as stuck (STUCK_AFTER_CANCEL_MS). */
+  stuckAfterMs?: number
 }
 
 export interface PipeSide {
@@ -60,6 +71,8 @@ export interface PipeResult {
   send: PipeSide
   receive: PipeSide
   durationMs: number
+  /** Pids of sides that did not exit after the cancel (asleep in the kernel on a vanished drive). */
+  stuck?: number[]
 }
 
 export interface Runner {
@@ -83,6 +96,19 @@ export class CommandError extends Error {
   ) {
     const detail = stderr.trim().split('\n').slice(-3).join(' / ')
     super(`${argv.join(' ')} ${cancelled ? 'was cancelled' : `failed (exit ${exitCode})`}${detail ? `: ${detail}` : ''}`)
+  }
+}
+
+/** A command that did not return in time (or did not exit after a cancel) and was left behind. */
+export class StuckCommandError extends CommandError {
+  constructor(
+    argv: readonly string[],
+    readonly pid: number | undefined,
+    readonly waitedMs: number,
+    readonly afterCancel: boolean,
+  ) {
+    super(argv, null, '')
+    this.message = `${argv.join(' ')} did not ${afterCancel ? 'exit' : 'return'} within ${Math.round(waitedMs / 1000)} s${afterCancel ? ' of being stopped' : ''}${pid ? ` (pid ${pid})` : ''}`
   }
 }
 
@@ -137,8 +163,19 @@ export class ExecaRunner implements Runner {
       detached: options.group ?? false,
     })
     let cancelled = false
+    let giveUp: (afterCancel: boolean) => void = () => undefined
+    const stuck = new Promise<never>((_, reject) => {
+      giveUp = (afterCancel) => {
+        child.kill('SIGKILL')
+        letGo(child)
+        reject(new StuckCommandError(argv, child.pid, Date.now() - started, afterCancel))
+      }
+    })
+    const deadline = options.deadlineMs ? setTimeout(() => giveUp(false), options.deadlineMs) : undefined
+    let afterCancel: NodeJS.Timeout | undefined
     const cancel = (): void => {
       cancelled = true
+      afterCancel = setTimeout(() => giveUp(true), STUCK_AFTER_CANCEL_MS)
       if (options.group && child.pid) {
         try {
           process.kill(-child.pid, 'SIGTERM')
@@ -151,8 +188,14 @@ export class ExecaRunner implements Runner {
     options.signal?.addEventListener('abort', cancel, { once: true })
     if (options.onStdoutLine) lines(child.stdout!, options.onStdoutLine)
     if (options.onStderrLine) lines(child.stderr!, options.onStderrLine)
-    const r = await child
-    options.signal?.removeEventListener('abort', cancel)
+    let r: Awaited<typeof child>
+    try {
+      r = await Promise.race([child, stuck])
+    } finally {
+      clearTimeout(deadline)
+      clearTimeout(afterCancel)
+      options.signal?.removeEventListener('abort', cancel)
+    }
     const result: CommandResult = {
       argv,
       exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,
@@ -165,6 +208,12 @@ export class ExecaRunner implements Runner {
     if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result.exitCode, result.stderr, false, result.stdout)
     return result
   }
+}
+
+/** Stops waiting for a child: it no longer keeps this process alive, nor do its pipes. */
+function letGo(child: ChildProcess): void {
+  child.unref()
+  for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy()
 }
 
 /**
@@ -214,21 +263,34 @@ export function runPipe(send: readonly string[], receive: readonly string[], o: 
       }
     }
   }
+  let giveUp: () => void = () => undefined
+  const stuck = new Promise<PipeSide[]>((resolve) => {
+    giveUp = () => {
+      const left = [[sender, send], [recv, receive]] as const
+      for (const [child] of left) if (child.exitCode === null && child.signalCode === null) letGo(child)
+      resolve(left.map(([child, argv]) => ({ argv, pid: child.pid, exitCode: child.exitCode, signal: child.signalCode, stderr: '' })))
+    }
+  })
+  let stuckTimer: NodeJS.Timeout | undefined
   const cancel = (): void => {
     cancelled = true
     kill('SIGTERM')
     killTimer = setTimeout(() => kill('SIGKILL'), o.killGraceMs ?? 5000)
     killTimer.unref?.()
+    stuckTimer = setTimeout(giveUp, o.stuckAfterMs ?? STUCK_AFTER_CANCEL_MS)
+    stuckTimer.unref?.()
   }
   // If one side fails to start or dies of a signal, the other must not wait for a peer that never comes.
   for (const s of sides) void s.done.then((side) => side.exitCode === null && side.signal === null && kill('SIGTERM'))
   if (o.signal?.aborted) cancel()
   o.signal?.addEventListener('abort', cancel, { once: true })
-  return Promise.all([sides[0].done, sides[1].done]).then(([sendSide, recvSide]) => {
+  return Promise.race([Promise.all([sides[0].done, sides[1].done]), stuck]).then(([sendSide, recvSide]) => {
     clearTimeout(killTimer)
+    clearTimeout(stuckTimer)
     o.signal?.removeEventListener('abort', cancel)
-    const result: PipeResult = { send: sendSide, receive: recvSide, durationMs: Date.now() - started }
-    if (cancelled || sendSide.exitCode !== 0 || recvSide.exitCode !== 0) throw new PipeError(result, cancelled)
+    const stuckPids = [sendSide!, recvSide!].filter((x) => x.exitCode === null && x.signal === null && x.pid !== undefined).map((x) => x.pid!)
+    const result: PipeResult = { send: sendSide!, receive: recvSide!, durationMs: Date.now() - started, ...(stuckPids.length ? { stuck: stuckPids } : {}) }
+    if (cancelled || sendSide!.exitCode !== 0 || recvSide!.exitCode !== 0) throw new PipeError(result, cancelled)
     return result
   })
 }

@@ -74,12 +74,25 @@ export async function listImportable(runner: Runner, dir = BY_ID_DIR): Promise<I
 
 /** Imports by GUID (names can collide, GUIDs don't) without mounting anything (-N): the pool root is
  * readonly, so mounting children under it fails; the app mounts what it needs explicitly. */
-export function importByGuidArgv(guid: string, dir = BY_ID_DIR, opts: { readonly?: boolean; altroot?: string } = {}): string[] {
+export function importByGuidArgv(guid: string, dir = BY_ID_DIR, opts: { readonly?: boolean; altroot?: string; failmode?: 'continue' } = {}): string[] {
   if (!isUint64(guid)) throw new Error(`pool GUID ${JSON.stringify(guid)}: must be a decimal 64-bit number`)
   if (opts.altroot !== undefined && !/^\/[A-Za-z0-9_./-]+$/.test(opts.altroot)) throw new Error(`altroot ${JSON.stringify(opts.altroot)}: must be an absolute plain path`)
   // readonly=on (dry runs, restores): nothing, not even the pool's own metadata, is written.
   // -R (restores): every mountpoint is taken under this directory, whatever the drive says.
-  return ['zpool', 'import', '-d', dir, '-N', ...(opts.readonly ? ['-o', 'readonly=on'] : []), ...(opts.altroot ? ['-R', opts.altroot] : []), guid]
+  // failmode=continue: a pulled cable returns EIO to the writer instead of suspending every zfs command.
+  return ['zpool', 'import', '-d', dir, '-N', ...(opts.failmode ? ['-o', `failmode=${opts.failmode}`] : []), ...(opts.readonly ? ['-o', 'readonly=on'] : []), ...(opts.altroot ? ['-R', opts.altroot] : []), guid]
+}
+
+/** Clears a pool's errors and resumes a SUSPENDED pool once its device is back. */
+export function clearArgv(pool: string): string[] {
+  assertPoolName(pool)
+  return ['zpool', 'clear', pool]
+}
+
+/** Reopens a pool's vdevs: a replugged disk that ZFS still marks REMOVED comes back ONLINE. */
+export function reopenArgv(pool: string): string[] {
+  assertPoolName(pool)
+  return ['zpool', 'reopen', pool]
 }
 
 /** No -f: a busy pool must fail loudly rather than be yanked from under a process. */

@@ -61,7 +61,7 @@ describe('backup to a freshly set-up drive', () => {
     expect(r.commands).toContainEqual(expect.arrayContaining(['zfs', 'send', '-w', '-v', '-P']))
     expect(r.commands).toContainEqual(expect.arrayContaining(['zfs', 'receive', '-s', '-u', 'backup/laptop']))
     expect(r.commands.some((a) => a[0] === 'syncoid')).toBe(false)
-    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])
+    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'failmode=continue', drive.guid])
     expect(r.commands).toContainEqual(['zpool', 'export', 'backup'])
     expect(r.commands).toContainEqual(['udisksctl', 'power-off', '-b', drive.usb.byId])
 

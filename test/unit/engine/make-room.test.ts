@@ -28,7 +28,7 @@ function ctx(): { ctx: StepContext; ran: string[][]; infos: string[] } {
   const infos: string[] = []
   return {
     ran, infos,
-    ctx: { runner: { run: async (argv) => (ran.push([...argv]), { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }) }, signal: new AbortController().signal, progress: () => undefined, info: (m) => infos.push(m), warn: () => undefined, emit: () => undefined },
+    ctx: { runner: { run: async (argv) => (ran.push([...argv]), { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 0 }) }, signal: new AbortController().signal, progress: () => undefined, info: (m) => infos.push(m), warn: () => undefined, emit: () => undefined, fail: () => undefined },
   }
 }
 

@@ -98,7 +98,7 @@ describe('the drive\'s pool, by GUID, at every step', () => {
   it('a pool imported by the run and then found under another name is exported again before the refusal', async () => {
     const r = await run({ pools: [laptop, drive({ name: 'renamed' })] }, (o) => backup(o))
     expect(r.error?.code).toBe('pool-name-mismatch')
-    expect(changes(r.calls)).toEqual([['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '222'], ['zpool', 'export', 'renamed']])
+    expect(changes(r.calls)).toEqual([['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'failmode=continue', '222'], ['zpool', 'export', 'renamed']])
   })
 
   it('refuses when the drive is not imported and another pool has its name (nothing is imported)', async () => {
@@ -112,7 +112,7 @@ describe('the drive\'s pool, by GUID, at every step', () => {
     expect(r.error).toBeNull()
     expect(r.outcome).toBe('succeeded')
     const c = changes(r.calls)
-    expect(c[0]).toEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '222'])
+    expect(c[0]).toEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'failmode=continue', '222'])
     expect(c.find((x) => x[0] === 'syncoid')?.slice(-2)).toEqual(['rpool/home', 'backup/home'])
     expect(c.at(-1)).toEqual(['zpool', 'export', 'backup'])
   })

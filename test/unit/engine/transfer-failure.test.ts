@@ -12,7 +12,7 @@ function ctxWith(reply: (argv: readonly string[], n: number) => string): { ctx: 
   const ran: string[][] = []
   const ctx: StepContext = {
     runner: { run: async (argv): Promise<CommandResult> => { ran.push([...argv]); return { argv, exitCode: 0, stdout: reply(argv, ran.length), stderr: '', durationMs: 1 } } },
-    signal: new AbortController().signal, progress: () => undefined, info: () => undefined, warn: () => undefined, emit: () => undefined,
+    signal: new AbortController().signal, progress: () => undefined, info: () => undefined, warn: () => undefined, emit: () => undefined, fail: () => undefined,
   }
   return { ctx, ran }
 }

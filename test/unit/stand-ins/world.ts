@@ -1,6 +1,7 @@
 // A bin folder of stand-in zpool/zfs/syncoid/udisksctl/udevadm/pv (fake-tool.mjs) first on PATH, the
 // world they answer from, and the log of every argv they were run with.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { devices } from '../../../main/system/devices'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -44,6 +45,7 @@ export class StandIns {
   readonly log = join(this.dir, 'argv.jsonl')
   readonly worldPath = join(this.dir, 'world.json')
   private savedPath = process.env.PATH
+  private savedPresent: ((path: string) => boolean) | null = null
 
   constructor(world: World) {
     const tool = join(import.meta.dirname, 'fake-tool.mjs')
@@ -72,12 +74,16 @@ export class StandIns {
 
   /** Puts the stand-ins first on PATH (and the world and log where they look). */
   enter(): void {
+    // The world's disks are plugged in, as far as the engine's checks for a pulled cable can tell.
+    this.savedPresent = devices.present
+    devices.present = (path) => this.world().pools.some((p) => path === p.disk || path.startsWith(`${p.disk}-part`)) || this.savedPresent!(path)
     process.env.PATH = `${this.bin}:${this.savedPath}`
     process.env.ZDB_LOG = this.log
     process.env.ZDB_WORLD = this.worldPath
   }
 
   leave(): void {
+    if (this.savedPresent) devices.present = this.savedPresent
     process.env.PATH = this.savedPath
   }
 }

@@ -1,0 +1,231 @@
+// What a pulled cable meets in the engine, without ZFS (the VM's pulled-cable.last file pulls real ones):
+// the disk's removal is seen as it happens, a command that does not return is left behind with its name,
+// the run fails from outside the step it is in, and a pool left imported by a pulled run is taken back
+// (or said to need a reboot) instead of being exported into a freeze.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { DriveConfig } from '../../../main/config/schema'
+import { watchDisk } from '../../../main/engine/drive-watch'
+import { EngineError } from '../../../main/engine/errors'
+import { runPipeline, type StepContext } from '../../../main/engine/pipeline'
+import { exportDrivePool, importDrivePool } from '../../../main/engine/pool'
+import { tellOnce } from '../../../main/engine/verified-state'
+import { devices } from '../../../main/system/devices'
+import { stuckProcesses } from '../../../main/system/processes'
+import { ExecaRunner, PipeError, runPipe, StuckCommandError, type CommandResult } from '../../../main/system/runner'
+import type { RunEvent } from '../../../shared/events'
+import { fixture } from '../system/fixtures'
+
+const dirs: string[] = []
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'zdb-pulled-'))
+  dirs.push(d)
+  return d
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  vi.restoreAllMocks()
+})
+
+const until = async (check: () => boolean, ms = 3000): Promise<void> => {
+  const t0 = Date.now()
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('watching the drive', () => {
+  it('says the disk went as soon as its link is removed, and not for another disk\'s', async () => {
+    const dir = tmp()
+    const disk = join(dir, 'usb-Samsung_T7_S5')
+    writeFileSync(disk, '')
+    writeFileSync(join(dir, 'usb-Other'), '')
+    let gone = 0
+    const w = watchDisk(disk, () => gone++)
+    rmSync(join(dir, 'usb-Other'))
+    await new Promise((r) => setTimeout(r, 200))
+    expect(gone).toBe(0)
+    rmSync(disk)
+    await until(() => gone === 1)
+    expect(w.gone).toBe(true)
+    w.stop()
+  })
+
+  it('does not watch a disk it never saw, and stop ends the watch', async () => {
+    const dir = tmp()
+    expect(watchDisk(join(dir, 'usb-absent'), () => expect.fail('never seen, never pulled')).gone).toBe(false)
+    const disk = join(dir, 'usb-T7')
+    writeFileSync(disk, '')
+    const w = watchDisk(disk, () => expect.fail('stopped'))
+    w.stop()
+    rmSync(disk)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(w.gone).toBe(false)
+  })
+})
+
+describe('commands that do not return', () => {
+  it('a deadline stops the wait and names the command, leaving it behind', async () => {
+    const t0 = Date.now()
+    const err = await new ExecaRunner().run(['sleep', '30'], { deadlineMs: 1000 }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StuckCommandError)
+    expect((err as StuckCommandError).message).toMatch(/^sleep 30 did not return within 1 s \(pid \d+\)$/)
+    expect(Date.now() - t0).toBeLessThan(5000)
+  })
+
+  it('a pipe whose sides ignore the cancel is given up on, with their pids', async () => {
+    const stubborn = ['sh', '-c', 'trap "" TERM; sleep 30']
+    const ac = new AbortController()
+    const ran = runPipe(stubborn, ['sh', '-c', 'trap "" TERM; cat >/dev/null'], { signal: ac.signal, killGraceMs: 60_000, stuckAfterMs: 300 })
+    setTimeout(() => ac.abort(), 100)
+    const err = await ran.catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(PipeError)
+    const stuck = (err as PipeError).result.stuck ?? []
+    expect(stuck).toHaveLength(2)
+    for (const pid of stuck) process.kill(pid, 'SIGKILL')
+  })
+
+  it('the run reports it as a drive that stopped answering, with the step that did not return', async () => {
+    const events: RunEvent[] = []
+    const outcome = await runPipeline({
+      verb: 'backup', drive: 'T7', state: {}, runner: new ExecaRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
+      steps: [{ id: 'export', title: 'Export the pool', run: async (ctx) => void (await ctx.runner.run(['sleep', '30'], { deadlineMs: 500 })) }],
+    })
+    expect(outcome).toBe('failed')
+    expect(events).toContainEqual(expect.objectContaining({ type: 'step-finished', step: 'export', outcome: 'failed' }))
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ code: 'drive-not-responding', message: expect.stringMatching(/^sleep 30 did not return within 1 s \(pid \d+\): the drive stopped answering\.$/) })
+  })
+})
+
+describe('a run failed from outside its step', () => {
+  it('stops the step at once, fails with the watcher\'s error, and still runs the cleanup', async () => {
+    const events: RunEvent[] = []
+    const ran: string[] = []
+    const outcome = await runPipeline({
+      verb: 'backup', drive: 'T7', state: {}, runner: new ExecaRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
+      steps: [
+        { id: 'replicate', title: 'Send', run: async (ctx) => {
+          setTimeout(() => ctx.fail(new EngineError('drive-disconnected', 'Drive "T7" was disconnected during the backup.')), 50)
+          await ctx.runner.run(['sleep', '30'])
+        } },
+        { id: 'prune', title: 'Prune', run: async () => void ran.push('prune') },
+        { id: 'export', title: 'Export', always: true, run: async () => void ran.push('export') },
+      ],
+    })
+    expect(outcome).toBe('failed')
+    expect(ran).toEqual(['export'])
+    expect(events.filter((e) => e.type === 'step-finished').map((e) => e.type === 'step-finished' && [e.step, e.outcome])).toEqual([['replicate', 'failed'], ['prune', 'skipped'], ['export', 'ok']])
+    expect(events.filter((e) => e.type === 'error')).toEqual([{ type: 'error', code: 'drive-disconnected', message: 'Drive "T7" was disconnected during the backup.' }])
+  })
+})
+
+describe('processes stuck in the kernel', () => {
+  it('are the zfs and zpool commands in state D', async () => {
+    const proc = tmp()
+    const stat = (pid: number, comm: string, state: string) => {
+      mkdirSync(join(proc, String(pid)))
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (${comm}) ${state} 1 ${pid} ${pid} 0 -1 4194560`)
+    }
+    stat(10, 'zfs', 'D')
+    stat(11, 'zfs', 'S')
+    stat(12, 'zpool', 'D')
+    stat(13, 'bash', 'D')
+    stat(14, 'txg_sync', 'D')
+    expect(await stuckProcesses(undefined, proc)).toEqual([{ pid: 10, command: 'zfs' }, { pid: 12, command: 'zpool' }])
+  })
+})
+
+describe('telling once', () => {
+  it('is true the first time for a drive, then false, and per drive', () => {
+    const path = join(tmp(), 'state', 'verified.json')
+    expect(tellOnce(path, '222', 'failmode-continue')).toBe(true)
+    expect(tellOnce(path, '222', 'failmode-continue')).toBe(false)
+    expect(tellOnce(path, '333', 'failmode-continue')).toBe(true)
+  })
+})
+
+// ---------------------------------------------------------------- a pool left imported by a pulled run
+
+const T7 = '/dev/disk/by-id/usb-Samsung_T7_ZDB1'
+const drive: DriveConfig = { name: 'T7', pool: 'backup', poolGuid: '16412717767768173259', disk: T7, targets: { 'rpool/home': 'backup/home' } } as DriveConfig
+
+/** The captured `zpool status -jp` of a healthy pool on T7, with the pool and its disk in the given states. */
+function status(pool: string, leaf: string): string {
+  const json = JSON.parse(fixture('zpool-status-json-clean.txt')) as { pools: Record<string, { state: string; vdevs: Record<string, { vdevs: Record<string, { state: string; path: string }> }> }> }
+  const p = json.pools.backup!
+  p.state = pool
+  const disk = Object.values(p.vdevs.backup!.vdevs)[0]!
+  disk.state = leaf
+  disk.path = `${T7}-part1`
+  return JSON.stringify(json)
+}
+
+interface Scene { health: string; pool: string; leaf: string; afterClear?: { health: string; pool: string; leaf: string } }
+
+function scripted(scene: Scene): { ctx: StepContext; ran: string[][] } {
+  const ran: string[][] = []
+  let now = { health: scene.health, pool: scene.pool, leaf: scene.leaf }
+  const reply = (argv: readonly string[]): string => {
+    const cmd = argv.slice(0, 2).join(' ')
+    if (cmd === 'zpool list') return `backup\t${drive.poolGuid}\t${now.health}\t1000\t10\t990\toff\t-\n`
+    if (cmd === 'zpool status') return status(now.pool, now.leaf)
+    if (cmd === 'zpool clear' && scene.afterClear) now = scene.afterClear
+    return ''
+  }
+  const ctx: StepContext = {
+    runner: { run: async (argv): Promise<CommandResult> => (ran.push([...argv]), { argv, exitCode: 0, stdout: reply(argv), stderr: '', durationMs: 1 }) },
+    signal: new AbortController().signal, progress: () => undefined, info: () => undefined, warn: () => undefined, emit: () => undefined, fail: () => undefined,
+  }
+  return { ctx, ran }
+}
+
+const changes = (ran: string[][]): string[][] => ran.filter((a) => ['clear', 'reopen', 'export', 'import'].includes(a[1]!))
+const healthy = { health: 'ONLINE', pool: 'ONLINE', leaf: 'ONLINE' }
+
+describe('the drive plugged back in while its pool is still imported', () => {
+  beforeEach(() => void vi.spyOn(devices, 'present').mockReturnValue(true))
+
+  it('a SUSPENDED pool is cleared (nothing else), then the run goes on as if it had imported it', async () => {
+    const { ctx, ran } = scripted({ health: 'SUSPENDED', pool: 'SUSPENDED', leaf: 'UNAVAIL', afterClear: healthy })
+    const pool = await importDrivePool(ctx, drive)
+    expect(changes(ran)).toEqual([['zpool', 'clear', 'backup']])
+    expect(pool).toMatchObject({ name: 'backup', recovered: true, importedByUs: true, disk: T7 })
+  })
+
+  it('a pool ZFS still marks REMOVED is reopened, then cleared', async () => {
+    const { ctx, ran } = scripted({ health: 'ONLINE', pool: 'ONLINE', leaf: 'REMOVED', afterClear: healthy })
+    expect((await importDrivePool(ctx, drive)).recovered).toBe(true)
+    expect(changes(ran)).toEqual([['zpool', 'reopen', 'backup'], ['zpool', 'clear', 'backup']])
+  })
+
+  it('a healthy pool imported before is left alone', async () => {
+    const { ctx, ran } = scripted(healthy)
+    expect(await importDrivePool(ctx, drive)).toMatchObject({ recovered: false, importedByUs: false })
+    expect(changes(ran)).toEqual([])
+  })
+
+  it('without the drive, says to plug it in, and touches nothing', async () => {
+    vi.spyOn(devices, 'present').mockReturnValue(false)
+    const { ctx, ran } = scripted({ health: 'SUSPENDED', pool: 'SUSPENDED', leaf: 'UNAVAIL' })
+    await expect(importDrivePool(ctx, drive)).rejects.toMatchObject({ code: 'drive-not-connected', message: 'Drive "T7" is not connected: its pool backup is still imported (SUSPENDED) from when it was pulled.' })
+    expect(changes(ran)).toEqual([])
+  })
+
+  it('when ZFS does not take it back, says a reboot is needed', async () => {
+    const { ctx } = scripted({ health: 'SUSPENDED', pool: 'SUSPENDED', leaf: 'UNAVAIL', afterClear: { health: 'SUSPENDED', pool: 'SUSPENDED', leaf: 'UNAVAIL' } })
+    await expect(importDrivePool(ctx, drive)).rejects.toMatchObject({ code: 'drive-needs-reboot', message: expect.stringMatching(/^ZFS could not take drive "T7" back after it was reconnected: it is still SUSPENDED \(pool backup\)\./) })
+  })
+
+  it('a pool whose drive is gone, or that is SUSPENDED, is never exported', async () => {
+    vi.spyOn(devices, 'present').mockReturnValue(false)
+    const gone = scripted(healthy)
+    await expect(exportDrivePool(gone.ctx, drive)).rejects.toMatchObject({ code: 'drive-disconnected', message: expect.stringContaining('its drive is disconnected') })
+    vi.spyOn(devices, 'present').mockReturnValue(true)
+    const suspended = scripted({ health: 'SUSPENDED', pool: 'SUSPENDED', leaf: 'ONLINE' })
+    await expect(exportDrivePool(suspended.ctx, drive)).rejects.toMatchObject({ code: 'drive-disconnected', message: expect.stringContaining('SUSPENDED') })
+    expect([...changes(gone.ran), ...changes(suspended.ran)]).toEqual([])
+  })
+})
