@@ -88,19 +88,34 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
   return checks
 }
 
-/** failmode=wait (zpool's default, kept by adopted drives) lets a pulled cable hang every zfs command. */
+/**
+ * failmode=wait (zpool's default, kept by guide-made and adopted drives) lets a pulled cable hang every zfs
+ * command. Every import by this app sets continue; a drive imported otherwise may still have wait. A pool
+ * left imported and SUSPENDED by a pull is named too: nothing should export it before the drive is back.
+ */
 export async function failmodeChecks(runner: Runner, config: Config): Promise<DoctorCheck[]> {
   const pools = await listPools(runner).catch(() => [])
   const out: DoctorCheck[] = []
   for (const d of config.drives) {
+    const title = `drive "${d.name}" fails instead of hanging when unplugged mid-write`
     const p = pools.find((x) => x.guid === d.poolGuid)
-    if (!p) continue
+    if (!p) {
+      out.push({ id: `failmode:${d.name}`, title, ok: true, severity: 'warning', detail: 'not imported: every import by this app sets failmode=continue' })
+      continue
+    }
+    if (p.health === 'SUSPENDED' || p.health === 'UNAVAIL') {
+      out.push({
+        id: `pulled:${d.name}`, title: `drive "${d.name}"'s pool is usable`, ok: false, severity: 'error',
+        detail: `pool ${p.name} is ${p.health}: its drive was disconnected while imported`,
+        fix: { debian: `Plug the drive back in, then: zfs-drive-backup backup --drive ${JSON.stringify(d.name)}`, nixos: `Plug the drive back in, then: zfs-drive-backup backup --drive ${JSON.stringify(d.name)}` },
+      })
+    }
     const value = parsePoolGet((await runner.run(poolGetArgv(p.name, ['failmode']), { allowFailure: true })).stdout).get(p.name)?.failmode?.value
     if (!value) continue
     const ok = value !== 'wait'
     out.push({
-      id: `failmode:${d.name}`, title: `drive "${d.name}" fails instead of hanging when unplugged mid-write`, ok, severity: 'warning',
-      detail: `pool ${p.name} has failmode=${value}${ok ? '' : ': a pulled cable hangs every later zfs command until the drive is back'}`,
+      id: `failmode:${d.name}`, title, ok, severity: 'warning',
+      detail: `pool ${p.name} has failmode=${value}${ok ? '' : ': it was imported by something other than this app, and a pulled cable would hang every later zfs command until the drive is back'}`,
       ...(ok ? {} : { fix: { debian: `sudo zpool set failmode=continue ${p.name}`, nixos: `sudo zpool set failmode=continue ${p.name}` } }),
     })
   }

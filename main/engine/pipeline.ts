@@ -2,7 +2,7 @@
 // releasing holds) still run after a failure or a cancel, so a drive is never left imported by accident.
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema'
-import { CommandError, displayCommand, StuckCommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
+import { CommandError, displayCommand, PipeError, StuckCommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
 import { EngineError, type CommandOutput } from './errors'
 import type { Emit, Progress, RunEvent, Verb } from '../../shared/events'
 
@@ -134,8 +134,25 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
 function failedFromOutside<S>(o: PipelineOptions<S>, signal: AbortSignal, step: string, stepError?: unknown): Outcome {
   const reason = signal.reason as EngineError
   for (const out of [...commandOutputs(stepError), ...reason.outputs]) o.emit({ type: 'command-output', step, ...out })
-  o.emit(errorEvent(reason))
+  const event = errorEvent(reason)
+  const left = leftBehind(stepError)
+  o.emit(event.type === 'error' && left ? { ...event, message: `${event.message} ${left}` } : event)
   return 'failed'
+}
+
+/** The step's commands that did not exit when stopped (asleep in the kernel, waiting for the drive). */
+function leftBehind(err: unknown): string | null {
+  const who = err instanceof PipeError && err.result.stuck?.length
+    ? [err.result.send, err.result.receive].filter((x) => x.pid !== undefined && err.result.stuck!.includes(x.pid)).map((x) => `${commandName(x.argv)} (pid ${x.pid})`)
+    : err instanceof StuckCommandError ? [`${commandName(err.argv)}${err.pid ? ` (pid ${err.pid})` : ''}`] : []
+  if (!who.length) return null
+  return `${who.join(' and ')} ${who.length > 1 ? 'are' : 'is'} still waiting for it in the kernel, and end${who.length > 1 ? '' : 's'} once it is back.`
+}
+
+/** `zfs receive`, without the setpriv wrapper and the arguments. */
+function commandName(argv: readonly string[]): string {
+  const i = argv.indexOf('--')
+  return (i >= 0 ? argv.slice(i + 1) : argv).slice(0, 2).join(' ')
 }
 
 /** The raw output behind a failure: an EngineError's own, or a failed command's stderr. */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import type { DriveConfig } from '../config/schema'
 import { devices } from '../system/devices'
 import { byIdFor, readByIdLinks } from '../system/lsblk'
-import { findHolders, stuckProcesses } from '../system/processes'
+import { commandsOnPool, findHolders, stuckProcesses } from '../system/processes'
 import { CommandError, StuckCommandError } from '../system/runner'
 import { powerOffArgv } from '../system/udisksctl'
 import { BY_ID_DIR, clearArgv, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, reopenArgv, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type VdevStatus } from '../system/zpool'
@@ -118,6 +118,7 @@ async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolList
     const health = (await listPools(ctx.runner)).find((p) => p.guid === entry.guid)?.health ?? 'gone'
     if (isHealthy(health, after)) {
       ctx.info(`${entry.name} is ONLINE again`)
+      await leftoversEnded(ctx, entry.name)
       return after
     }
     throw await needsReboot(drive, entry.name, `it is still ${after.state === 'SUSPENDED' ? 'SUSPENDED' : health}`)
@@ -125,6 +126,20 @@ async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolList
     if (err instanceof StuckCommandError) throw await needsReboot(drive, entry.name, `${err.argv.join(' ')} did not return`)
     throw err
   }
+}
+
+/**
+ * The commands the pulled run left asleep in the kernel wake once the pool resumes, and fail or finish; a
+ * receive among them still holds the target until it has. A short wait, only after a recovery.
+ */
+async function leftoversEnded(ctx: StepContext, pool: string, timeoutMs = 30_000): Promise<void> {
+  const started = Date.now()
+  let left = await commandsOnPool(pool).catch(() => [])
+  while (left.length && Date.now() - started < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 250))
+    left = await commandsOnPool(pool).catch(() => [])
+  }
+  if (left.length) ctx.info(`still running on ${pool}: ${left.map((p) => `${p.command} (pid ${p.pid})`).join(', ')}`)
 }
 
 async function needsReboot(drive: DriveConfig, pool: string, why: string): Promise<EngineError> {

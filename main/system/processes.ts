@@ -109,3 +109,21 @@ export async function stuckProcesses(commands: readonly string[] = ['zfs', 'zpoo
   }
   return out
 }
+
+/**
+ * zfs and zpool commands naming `pool` (or a dataset in it) on their command line, from /proc/PID/cmdline:
+ * what a pulled run left running on that pool.
+ */
+export async function commandsOnPool(pool: string, procRoot = '/proc'): Promise<StuckProcess[]> {
+  const out: StuckProcess[] = []
+  const pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+  for (const pid of pids) {
+    if (pid === process.pid) continue
+    const argv = (await tryRead(join(procRoot, String(pid), 'cmdline')))?.split('\0').filter(Boolean) ?? []
+    const tool = argv.findIndex((a) => a === 'zfs' || a === 'zpool' || a.endsWith('/zfs') || a.endsWith('/zpool'))
+    if (tool < 0) continue
+    const names = argv.slice(tool + 1)
+    if (names.some((a) => a === pool || a.startsWith(`${pool}/`) || a.startsWith(`${pool}@`))) out.push({ pid, command: argv.slice(tool, tool + 2).map((a) => a.split('/').pop()).join(' ') })
+  }
+  return out
+}

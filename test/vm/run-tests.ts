@@ -61,10 +61,11 @@ const DEFAULT_SECONDS = 120
 /** The window e2e runs on guest A after its files. */
 const E2E_SECONDS = 100
 
-/** Longest first, each file to the guest with less to do so far; A starts with the e2e's share. */
-export function shareOut(files: readonly string[], aHead = E2E_SECONDS): [string[], string[]] {
-  const weight = (f: string): number => SECONDS[basename(f).replace(/\.vm\.test\.ts$/, '')] ?? DEFAULT_SECONDS
-  const guests: [{ files: string[]; load: number }, { files: string[]; load: number }] = [{ files: [], load: aHead }, { files: [], load: 0 }]
+const weight = (f: string): number => SECONDS[basename(f).replace(/\.vm\.test\.ts$/, '')] ?? DEFAULT_SECONDS
+
+/** Longest first, each file to the guest with less to do so far; A starts with the e2e's share, B with the *.last files'. */
+export function shareOut(files: readonly string[], aHead = E2E_SECONDS, bHead = 0): [string[], string[]] {
+  const guests: [{ files: string[]; load: number }, { files: string[]; load: number }] = [{ files: [], load: aHead }, { files: [], load: bHead }]
   for (const f of [...files].sort((x, y) => weight(y) - weight(x) || x.localeCompare(y))) {
     const g = guests[0].load <= guests[1].load ? guests[0] : guests[1]
     g.files.push(f)
@@ -93,8 +94,8 @@ export async function runVmTier(filters: string[] = []): Promise<number> {
     return runOnGuest({ files: main, runMain: everything || main.length > 0, e2e: everything || main.length > 0, last })
   }
   const all = vmTestFiles()
-  const [a, b] = shareOut(all.filter((f) => !isLast(f)))
   const last = all.filter(isLast)
+  const [a, b] = shareOut(all.filter((f) => !isLast(f)), E2E_SECONDS, last.reduce((n, f) => n + weight(f), 0))
   const names = (fs: string[]): string => fs.map((f) => basename(f)).join(', ')
   console.error(`[vm] two guests: A runs ${names(a)}, then the window e2e; B runs ${names(b)}${last.length ? `, then ${names(last)}` : ''}`)
   const codes = await Promise.all([

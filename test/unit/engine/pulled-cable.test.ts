@@ -10,7 +10,7 @@ import type { DriveConfig } from '../../../main/config/schema'
 import { watchDisk } from '../../../main/engine/drive-watch'
 import { EngineError } from '../../../main/engine/errors'
 import { runPipeline, type StepContext } from '../../../main/engine/pipeline'
-import { exportDrivePool, importDrivePool } from '../../../main/engine/pool'
+import { exportDrivePool, importDrivePool, poolCondition } from '../../../main/engine/pool'
 import { tellOnce } from '../../../main/engine/verified-state'
 import { devices } from '../../../main/system/devices'
 import { stuckProcesses } from '../../../main/system/processes'
@@ -122,6 +122,27 @@ describe('a run failed from outside its step', () => {
   })
 })
 
+describe('what a pulled run leaves behind', () => {
+  it('is named in the error, with its pid, when the transfer would not exit', async () => {
+    const events: RunEvent[] = []
+    let pids: number[] = []
+    await runPipeline({
+      verb: 'backup', drive: 'T7', state: {}, runner: new ExecaRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
+      steps: [{ id: 'replicate', title: 'Send', run: async (ctx) => {
+        setTimeout(() => ctx.fail(new EngineError('drive-disconnected', 'Drive "T7" was disconnected during the backup.')), 100)
+        const stubborn = ['setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', 'trap "" TERM; sleep 30']
+        await ctx.runner.pipe!(['sh', '-c', 'exec sleep 30'], stubborn, { killGraceMs: 60_000, stuckAfterMs: 300 }).catch((e: unknown) => {
+          pids = (e as PipeError).result.stuck ?? []
+          throw e
+        })
+      } }],
+    })
+    for (const pid of pids) process.kill(pid, 'SIGKILL')
+    expect(pids).toHaveLength(1)
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ code: 'drive-disconnected', message: `Drive "T7" was disconnected during the backup. sh -c (pid ${pids[0]}) is still waiting for it in the kernel, and ends once it is back.` })
+  })
+})
+
 describe('processes stuck in the kernel', () => {
   it('are the zfs and zpool commands in state D', async () => {
     const proc = tmp()
@@ -163,6 +184,10 @@ function status(pool: string, leaf: string): string {
   return JSON.stringify(json)
 }
 
+/** `zpool status -jp` captured in the VM right after a cable was pulled mid-receive (failmode=continue). */
+const PULLED = fixture('zpool-status-json-pulled.txt')
+const PULLED_DISK = '/dev/disk/by-id/usb-QEMU_QEMU_HARDDISK_ZDBPCSET-0:0'
+
 interface Scene { health: string; pool: string; leaf: string; afterClear?: { health: string; pool: string; leaf: string } }
 
 function scripted(scene: Scene): { ctx: StepContext; ran: string[][] } {
@@ -171,7 +196,7 @@ function scripted(scene: Scene): { ctx: StepContext; ran: string[][] } {
   const reply = (argv: readonly string[]): string => {
     const cmd = argv.slice(0, 2).join(' ')
     if (cmd === 'zpool list') return `backup\t${drive.poolGuid}\t${now.health}\t1000\t10\t990\toff\t-\n`
-    if (cmd === 'zpool status') return status(now.pool, now.leaf)
+    if (cmd === 'zpool status') return now.pool === 'PULLED' ? PULLED : status(now.pool, now.leaf)
     if (cmd === 'zpool clear' && scene.afterClear) now = scene.afterClear
     return ''
   }
@@ -188,11 +213,16 @@ const healthy = { health: 'ONLINE', pool: 'ONLINE', leaf: 'ONLINE' }
 describe('the drive plugged back in while its pool is still imported', () => {
   beforeEach(() => void vi.spyOn(devices, 'present').mockReturnValue(true))
 
-  it('a SUSPENDED pool is cleared (nothing else), then the run goes on as if it had imported it', async () => {
-    const { ctx, ran } = scripted({ health: 'SUSPENDED', pool: 'SUSPENDED', leaf: 'UNAVAIL', afterClear: healthy })
+  it('a SUSPENDED pool (as ZFS shows one after a pull) is cleared, nothing else, then the run goes on as if it had imported it', async () => {
+    const { ctx, ran } = scripted({ health: 'SUSPENDED', pool: 'PULLED', leaf: '', afterClear: healthy })
     const pool = await importDrivePool(ctx, drive)
     expect(changes(ran)).toEqual([['zpool', 'clear', 'backup']])
     expect(pool).toMatchObject({ name: 'backup', recovered: true, importedByUs: true, disk: T7 })
+  })
+
+  it('reads the pulled pool\'s state from zpool status: SUSPENDED, with its disk still ONLINE', async () => {
+    const { ctx } = scripted({ health: 'SUSPENDED', pool: 'PULLED', leaf: '' })
+    expect(await poolCondition(ctx, 'pcset')).toEqual({ disk: PULLED_DISK, leaves: ['ONLINE'], state: 'SUSPENDED' })
   })
 
   it('a pool ZFS still marks REMOVED is reopened, then cleared', async () => {
