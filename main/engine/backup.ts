@@ -24,7 +24,7 @@ import { settleResume } from './resume'
 import { beforeSending, checkRoomDryRun, withPruneOffer } from './make-room'
 import { DriveFullError } from './transfer-failure'
 import { describeRetention } from './retention'
-import { defaultVerifiedStatePath, readVerified, tellOnce } from './verified-state'
+import { defaultVerifiedStatePath, markPulled, readVerified, tellOnce, wasPulled } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
 import { withSnapshotNow } from './snapshot-now-steps'
@@ -58,6 +58,16 @@ export interface BackupState {
   discard?: string[]
   /** Watches the pool's disk from import to power-off: a pulled cable fails the run at once. */
   watch?: DriveWatch
+  /** The drive was pulled during the run: its pool is left imported, never exported. */
+  pulled?: boolean
+}
+
+/** The drive went mid-run: fail the run at once, and have the next one take the pool back. */
+function pulledMidRun(ctx: StepContext, s: BackupState): void {
+  if (s.pulled) return
+  s.pulled = true
+  markPulled(s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid, true)
+  ctx.fail(disconnectedError(s.drive))
 }
 
 /** What a run says when its drive went while it wrote to it. */
@@ -106,13 +116,15 @@ const importPool: Step<BackupState> = {
   title: 'Import the drive\'s pool',
   async run(ctx, s) {
     s.importAttempted = true
-    s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun })
+    const statePath = s.statePath ?? defaultVerifiedStatePath()
+    s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun, leftByPull: !s.dryRun && wasPulled(statePath, s.drive.poolGuid) })
+    if (s.pool.recovered) markPulled(statePath, s.drive.poolGuid, false)
     s.importedByUs = s.pool.importedByUs
     if (s.pool.readonly && !s.dryRun) throw new EngineError('drive-open-for-restore', `${s.pool.name} is imported read-only (a restore is open).`, 'Close the restore (restore close) first; then back up again.')
     if (!s.dryRun) {
       const drive = s.drive
-      s.watch = watchDisk(s.pool.disk ?? drive.disk, () => ctx.fail(disconnectedError(drive)))
-      if (s.importedByUs && !s.pool.recovered && tellOnce(s.statePath ?? defaultVerifiedStatePath(), drive.poolGuid, 'failmode-continue')) {
+      s.watch = watchDisk(s.pool.disk ?? drive.disk, () => pulledMidRun(ctx, s))
+      if (s.importedByUs && !s.pool.recovered && tellOnce(statePath, drive.poolGuid, 'failmode-continue')) {
         ctx.info(`Drive "${drive.name}" is imported with failmode=continue from now on: if its cable is pulled mid-backup, the backup stops with an error at once instead of freezing every zfs command on this machine.`)
       }
     }
@@ -160,8 +172,10 @@ const replicate: Step<BackupState> = {
       if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
       else await replicateNative(ctx, s.plans, s.config.replication)
     } catch (err) {
-      // The I/O error can reach the receive a moment before udev removes the disk's link.
-      if (s.watch && !devices.present(s.pool?.disk ?? s.drive.disk)) throw disconnectedError(s.drive)
+      // The I/O error can reach the receive a moment before udev removes the disk's link: the run fails as
+      // the watch would have made it (the error that stopped this step stays its record).
+      if (s.watch && !devices.present(s.pool?.disk ?? s.drive.disk)) pulledMidRun(ctx, s)
+      if (s.pulled) throw err
       throw err instanceof DriveFullError ? await withPruneOffer(ctx, err, s) : err
     }
   },
@@ -203,7 +217,7 @@ const keepBase: Step<BackupState> = {
 const exportPool = exportStep<BackupState>({
   skip: (s) =>
     !s.importAttempted ? 'the pool was not touched'
-    : s.watch?.gone ? 'the drive was disconnected: its pool stays imported until it is back (an export now would freeze ZFS)'
+    : s.pulled ? 'the drive was disconnected: its pool stays imported until it is back (an export now would freeze ZFS)'
     // Refused at import (not the drive's pool, or not importable): left as it was found.
     : !s.pool ? 'the drive\'s pool was not imported'
     : s.dryRun && !s.importedByUs ? 'dry run: the pool was imported before, left as it was'

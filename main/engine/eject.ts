@@ -4,7 +4,8 @@ import type { DriveConfig } from '../config/schema'
 import { pickDrive } from './preflight'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
-import { exportDrivePool, importedPool, poolDisk, powerOffDrive } from './pool'
+import { exportDrivePool, importedPool, poolCondition, powerOffDrive, takeBackIfPulled } from './pool'
+import { defaultVerifiedStatePath, markPulled, wasPulled } from './verified-state'
 
 interface EjectState {
   drive: DriveConfig
@@ -23,7 +24,11 @@ const steps: Step<EjectState>[] = [
       s.lock = acquireLock(s.lockPath, `eject of ${s.drive.name}`)
       const entry = await importedPool(ctx, s.drive)
       if (!entry) return { skipped: 'not imported' }
-      s.disk = await poolDisk(ctx, entry.name)
+      // A pool a pulled backup left imported is taken back first: an export of it as it is could freeze ZFS.
+      const statePath = defaultVerifiedStatePath()
+      const { condition, recovered } = await takeBackIfPulled(ctx, s.drive, entry, await poolCondition(ctx, entry.name), wasPulled(statePath, s.drive.poolGuid))
+      if (recovered) markPulled(statePath, s.drive.poolGuid, false)
+      s.disk = condition.disk
       await exportDrivePool(ctx, s.drive)
       return { note: `exported ${entry.name}` }
     },

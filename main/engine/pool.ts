@@ -39,6 +39,8 @@ export interface ImportOptions {
   readonly?: boolean
   /** `-R DIR`: every mountpoint lands under DIR, whatever the drive's own properties say. */
   altroot?: string
+  /** A run left this pool imported when its drive was pulled: take it back even if ZFS says ONLINE. */
+  leftByPull?: boolean
 }
 
 /**
@@ -59,10 +61,10 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
     if (!entry) throw new EngineError('command-failed', `zpool import ${drive.poolGuid} succeeded, but no imported pool has that GUID.`)
   }
   let condition = await poolCondition(ctx, entry.name)
-  if (!importedByUs && !isHealthy(entry.health, condition)) {
-    condition = await recoverPool(ctx, drive, entry, condition)
+  if (!importedByUs) {
+    ;({ condition, recovered } = await takeBackIfPulled(ctx, drive, entry, condition, opts.leftByPull ?? false))
     // The run that imported it could not export it: this one finishes that job.
-    importedByUs = recovered = true
+    if (recovered) importedByUs = true
   }
   const pool: DrivePool = { name: entry.name, guid: entry.guid, disk: null, importedByUs, readonly: entry.readonly, altroot: entry.altroot, recovered }
   const outside = targetsOutside(drive, pool.name)
@@ -100,6 +102,12 @@ export function isHealthy(health: string, c: PoolCondition): boolean {
   return health === 'ONLINE' && c.state !== 'SUSPENDED' && c.leaves.length > 0 && c.leaves.every((l) => l === 'ONLINE')
 }
 
+/** A pool imported before this run: taken back if a pulled run left it (or ZFS says it is not well), else as it is. */
+export async function takeBackIfPulled(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry, c: PoolCondition, leftByPull: boolean): Promise<{ condition: PoolCondition; recovered: boolean }> {
+  if (!leftByPull && isHealthy(entry.health, c)) return { condition: c, recovered: false }
+  return { condition: await recoverPool(ctx, drive, entry, c), recovered: true }
+}
+
 /**
  * A pool left imported when its drive was pulled (exporting it then would have frozen ZFS). With the
  * drive back: a SUSPENDED pool is resumed by `zpool clear`; one ZFS still marks REMOVED is reopened first.
@@ -110,7 +118,7 @@ async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolList
   if (!devices.present(c.disk ?? drive.disk)) {
     throw new EngineError('drive-not-connected', `Drive "${drive.name}" is not connected: its pool ${entry.name} is still imported (${state}) from when it was pulled.`, 'Plug it back in: the next run takes the drive back (zpool clear) and continues the backup where it stopped.')
   }
-  ctx.info(`${entry.name} is ${state} since its drive was disconnected; the drive is back, so ZFS is asked to use it again`)
+  ctx.info(`${entry.name} is still imported (${state}) since its drive was disconnected; the drive is back, so ZFS is asked to use it again`)
   try {
     if (state !== 'SUSPENDED') await ctx.runner.run(reopenArgv(entry.name), { deadlineMs: DRIVE_DEADLINE_MS.recover, allowFailure: true })
     await ctx.runner.run(clearArgv(entry.name), { deadlineMs: DRIVE_DEADLINE_MS.recover, allowFailure: true })
@@ -172,7 +180,7 @@ async function runImport(ctx: StepContext, drive: DriveConfig, opts: ImportOptio
   // Every writable import, adopted and guide-made drives too: with failmode=wait (zpool's default) a
   // pulled cable suspends the pool and any later command on it hangs, export included. A read-only
   // import writes nothing, so it has nothing to fail on.
-  const argv = importByGuidArgv(drive.poolGuid, undefined, { ...opts, ...(opts.readonly ? {} : { failmode: 'continue' as const }) })
+  const argv = importByGuidArgv(drive.poolGuid, undefined, { readonly: opts.readonly ?? false, ...(opts.altroot ? { altroot: opts.altroot } : {}), ...(opts.readonly ? {} : { failmode: 'continue' as const }) })
   const run = { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.import }
   let r = await ctx.runner.run(argv, run)
   if (r.exitCode !== 0 && existsSync(drive.disk) && notFound(r.stderr)) {

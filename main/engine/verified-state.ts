@@ -24,6 +24,8 @@ const StateFile = z.object({
   drives: z.record(z.string(), z.record(z.string(), VerifiedPair)),
   /** Notices each drive (by pool GUID) has been given, so each is given once. */
   told: z.record(z.string(), z.array(z.string())).optional(),
+  /** Pool GUIDs left imported by a run whose drive was pulled (markPulled). */
+  pulled: z.array(z.string()).optional(),
 })
 type StateFile = z.infer<typeof StateFile>
 
@@ -80,4 +82,20 @@ export function tellOnce(path: string, poolGuid: string, notice: string): boolea
   state.told = { ...state.told, [poolGuid]: [...told, notice] }
   save(path, state)
   return true
+}
+
+/**
+ * Drives whose pool a run had to leave imported because the cable was pulled: the next run takes that pool
+ * back (zpool reopen, zpool clear) even when ZFS already reports it ONLINE again.
+ */
+export function markPulled(path: string, poolGuid: string, pulled: boolean): void {
+  const state = read(path)
+  const has = state.pulled?.includes(poolGuid) ?? false
+  if (has === pulled) return
+  state.pulled = pulled ? [...(state.pulled ?? []), poolGuid] : (state.pulled ?? []).filter((g) => g !== poolGuid)
+  save(path, state)
+}
+
+export function wasPulled(path: string, poolGuid: string): boolean {
+  return read(path).pulled?.includes(poolGuid) ?? false
 }

@@ -11,7 +11,7 @@ import { watchDisk } from '../../../main/engine/drive-watch'
 import { EngineError } from '../../../main/engine/errors'
 import { runPipeline, type StepContext } from '../../../main/engine/pipeline'
 import { exportDrivePool, importDrivePool, poolCondition } from '../../../main/engine/pool'
-import { tellOnce } from '../../../main/engine/verified-state'
+import { markPulled, tellOnce, wasPulled } from '../../../main/engine/verified-state'
 import { devices } from '../../../main/system/devices'
 import { stuckProcesses } from '../../../main/system/processes'
 import { ExecaRunner, PipeError, runPipe, StuckCommandError, type CommandResult } from '../../../main/system/runner'
@@ -159,12 +159,21 @@ describe('processes stuck in the kernel', () => {
   })
 })
 
-describe('telling once', () => {
-  it('is true the first time for a drive, then false, and per drive', () => {
+describe('what a run keeps for the next one', () => {
+  it('tells once: true the first time for a drive, then false, and per drive', () => {
     const path = join(tmp(), 'state', 'verified.json')
     expect(tellOnce(path, '222', 'failmode-continue')).toBe(true)
     expect(tellOnce(path, '222', 'failmode-continue')).toBe(false)
     expect(tellOnce(path, '333', 'failmode-continue')).toBe(true)
+  })
+
+  it('remembers a drive pulled mid-run until a run took its pool back', () => {
+    const path = join(tmp(), 'verified.json')
+    expect(wasPulled(path, '222')).toBe(false)
+    markPulled(path, '222', true)
+    expect([wasPulled(path, '222'), wasPulled(path, '333')]).toEqual([true, false])
+    markPulled(path, '222', false)
+    expect(wasPulled(path, '222')).toBe(false)
   })
 })
 
@@ -228,6 +237,12 @@ describe('the drive plugged back in while its pool is still imported', () => {
   it('a pool ZFS still marks REMOVED is reopened, then cleared', async () => {
     const { ctx, ran } = scripted({ health: 'ONLINE', pool: 'ONLINE', leaf: 'REMOVED', afterClear: healthy })
     expect((await importDrivePool(ctx, drive)).recovered).toBe(true)
+    expect(changes(ran)).toEqual([['zpool', 'reopen', 'backup'], ['zpool', 'clear', 'backup']])
+  })
+
+  it('a pool a pulled run left imported is taken back even when ZFS already calls it ONLINE', async () => {
+    const { ctx, ran } = scripted({ ...healthy, afterClear: healthy })
+    expect((await importDrivePool(ctx, drive, { leftByPull: true })).recovered).toBe(true)
     expect(changes(ran)).toEqual([['zpool', 'reopen', 'backup'], ['zpool', 'clear', 'backup']])
   })
 
