@@ -100,7 +100,7 @@ in
           ExecStart = "${cfg.package}/bin/zfs-drive-backup auto run %i";
           # The system profile has zfs, syncoid, udisksctl, systemd-inhibit; pkexec is not needed (root).
           Environment = "PATH=/run/booted-system/sw/bin:/run/current-system/sw/bin";
-          KillMode = "mixed";
+          KillMode = "process";
           TimeoutStopSec = 180;
           TimeoutStartSec = "infinity";
           Nice = 10;

@@ -29,9 +29,11 @@ Documentation=man:zfs-drive-backup(1)
 Type=oneshot
 ExecStart=${[...u.command.map(unitArg), '%i'].join(' ')}
 ${env.join('\n')}
-# SIGTERM reaches the CLI only, which cancels the transfer and still exports the pool; the rest of the
-# group (zfs send/receive) is killed only if that takes longer than TimeoutStopSec.
-KillMode=mixed
+# SIGTERM reaches the CLI only, which cancels the transfer and still exports the pool; zfs send and
+# receive die with the CLI (setpriv --pdeathsig). systemd never waits for the rest of the group: a receive
+# a pulled cable left asleep in the kernel cannot die, and waiting for it would hold off the backup that
+# the replugged drive starts, which is what wakes it.
+KillMode=process
 TimeoutStopSec=180
 TimeoutStartSec=infinity
 Nice=10

@@ -118,7 +118,7 @@ describe('programs.zfs-drive-backup.autoBackup (backup on plug)', () => {
     const s = sys('autoBackup')
     expect(s.failed).toEqual([])
     expect(s.units).toEqual(['zfs-drive-backup-auto@'])
-    expect(s.unitConfig['zfs-drive-backup-auto@']).toMatchObject({ Type: 'oneshot', ExecStart: `${ev.appOutPath}/bin/zfs-drive-backup auto run %i`, KillMode: 'mixed' })
+    expect(s.unitConfig['zfs-drive-backup-auto@']).toMatchObject({ Type: 'oneshot', ExecStart: `${ev.appOutPath}/bin/zfs-drive-backup auto run %i`, KillMode: 'process' })
     const rule = s.udevRules.join('').split('\n').filter((l) => l && !l.startsWith('#'))
     expect(rule).toEqual([`ACTION=="add", SUBSYSTEM=="block", ENV{ID_FS_TYPE}=="zfs_member", ENV{ID_FS_UUID}=="${GUID}", RUN+="/run/current-system/systemd/bin/systemctl --no-block start zfs-drive-backup-auto@1000-${GUID}.service"`])
     const inst = s.etc[`zfs-drive-backup/auto/1000-${GUID}.json`]!

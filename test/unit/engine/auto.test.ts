@@ -42,7 +42,7 @@ describe('the template unit', () => {
     const text = templateUnitText({ description: 'ZFS Drive Backup', command: ['/opt/ZFS Drive Backup/zfs-drive-backup', '/opt/app.asar/out/main/cli.js', 'auto', 'run'], environment: { PATH: '/usr/bin:/bin', ELECTRON_RUN_AS_NODE: '1' } })
     expect(text).toContain('ExecStart="/opt/ZFS Drive Backup/zfs-drive-backup" /opt/app.asar/out/main/cli.js auto run %i\n')
     expect(text).toContain('Type=oneshot')
-    expect(text).toContain('KillMode=mixed')
+    expect(text).toContain('KillMode=process')
     expect(text).toContain('Environment=ELECTRON_RUN_AS_NODE=1')
   })
 
