@@ -120,7 +120,9 @@ async function pullDuringTransfer(drive: BackupDrive, config: Config, name: stri
     }
   })
   await pulled
-  return { r, newest, afterPullS: (Date.now() - pulledAt) / 1000 }
+  const afterPullS = (Date.now() - pulledAt) / 1000
+  saveArtifact(`pulled/${name}.seconds.txt`, `pull to the run's end: ${afterPullS.toFixed(1)} s\n`)
+  return { r, newest, afterPullS }
 }
 
 async function expectRecovered(drive: BackupDrive, config: Config, name: string, target: string): Promise<ReturnType<typeof cli>> {
@@ -304,6 +306,7 @@ describe('backup on plug, pulled mid-run (issue 14)', () => {
     const pulledAt = Date.now()
     await unplug(drive.usb)
     await waitFor('the failed run in the history', () => history().length > 0, 60_000)
+    saveArtifact('pulled/auto.seconds.txt', `pull to the failed run in the history: ${((Date.now() - pulledAt) / 1000).toFixed(1)} s\n`)
     expect((Date.now() - pulledAt) / 1000).toBeLessThan(30)
     const journal = (await sh(['journalctl', '--no-pager', '-o', 'cat', '-u', unit])).stdout
     saveArtifact('pulled/auto-journal-1.txt', journal)
@@ -312,6 +315,7 @@ describe('backup on plug, pulled mid-run (issue 14)', () => {
     await laptopWorks(src)
 
     await plug(drive.usb, { throttleable: true })
+    await setWriteLimit(drive.usb, 0)
     await waitFor('the replugged run in the history', () => history().length > 1, 480_000)
     const second = history()[1]!
     saveArtifact('pulled/auto-journal-2.txt', (await sh(['journalctl', '--no-pager', '-o', 'cat', '-u', unit])).stdout)
