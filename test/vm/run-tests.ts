@@ -63,7 +63,7 @@ const DEFAULT_SECONDS = 120
 /** The window e2e runs on guest A after its files. */
 const E2E_SECONDS = 100
 
-const weight = (f: string): number => SECONDS[basename(f).replace(/\.vm\.test\.ts$/, '')] ?? DEFAULT_SECONDS
+export const weight = (f: string): number => SECONDS[basename(f).replace(/\.vm\.test\.ts$/, '')] ?? DEFAULT_SECONDS
 
 /** Longest first, each file to the guest with less to do so far; A starts with the e2e's share, B with the *.last files'. */
 export function shareOut(files: readonly string[], aHead = E2E_SECONDS, bHead = 0): [string[], string[]] {
