@@ -121,7 +121,7 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
         if (outcome === 'succeeded') outcome = 'cancelled'
       } else {
         for (const out of commandOutputs(err)) o.emit({ type: 'command-output', step: step.id, ...out })
-        o.emit(errorEvent(err))
+        o.emit(errorEvent(err, step.title))
         outcome = 'failed'
       }
     }
@@ -162,12 +162,13 @@ function commandOutputs(err: unknown): CommandOutput[] {
   return []
 }
 
-function errorEvent(err: unknown): RunEvent {
+/** `step`: the title of the step that failed, named when a command of it did not return. */
+function errorEvent(err: unknown, step?: string): RunEvent {
   if (err instanceof EngineError) {
     return { type: 'error', code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.holders ? { holders: err.holders } : {}) }
   }
   if (err instanceof StuckCommandError) {
-    return { type: 'error', code: 'drive-not-responding', message: `${displayCommand(err.argv)} did not ${err.afterCancel ? 'exit after it was stopped' : 'return'} within ${Math.round(err.waitedMs / 1000)} s${err.pid ? ` (pid ${err.pid})` : ''}: the drive stopped answering.`, hint: 'Check that the drive is plugged in and powered. If it is, the command is stuck in the kernel and only a reboot ends it; the next run continues from where this one stopped.' }
+    return { type: 'error', code: 'drive-not-responding', message: `${step ? `${step}: ` : ''}${displayCommand(err.argv)} did not ${err.afterCancel ? 'exit after it was stopped' : 'return'} within ${Math.round(err.waitedMs / 1000)} s${err.pid ? ` (pid ${err.pid})` : ''}: the drive stopped answering.`, hint: 'Check that the drive is plugged in and powered. If it is, the command is stuck in the kernel and only a reboot ends it; the next run continues from where this one stopped.' }
   }
   if (err instanceof CommandError) return { type: 'error', code: 'command-failed', message: err.message }
   return { type: 'error', code: 'internal', message: err instanceof Error ? err.message : String(err) }

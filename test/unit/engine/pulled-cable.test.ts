@@ -96,7 +96,7 @@ describe('commands that do not return', () => {
     })
     expect(outcome).toBe('failed')
     expect(events).toContainEqual(expect.objectContaining({ type: 'step-finished', step: 'export', outcome: 'failed' }))
-    expect(events.find((e) => e.type === 'error')).toMatchObject({ code: 'drive-not-responding', message: expect.stringMatching(/^sleep 30 did not return within 1 s \(pid \d+\): the drive stopped answering\.$/) })
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ code: 'drive-not-responding', message: expect.stringMatching(/^Export the pool: sleep 30 did not return within 1 s \(pid \d+\): the drive stopped answering\.$/) })
   })
 })
 
