@@ -29,7 +29,7 @@ const steps: Step<EjectState>[] = [
       const { condition, recovered } = await takeBackIfPulled(ctx, s.drive, entry, await poolCondition(ctx, entry.name), wasPulled(statePath, s.drive.poolGuid))
       if (recovered) markPulled(statePath, s.drive.poolGuid, false)
       s.disk = condition.disk
-      await exportDrivePool(ctx, s.drive)
+      await exportDrivePool(ctx, s.drive, { entry, condition })
       return { note: `exported ${entry.name}` }
     },
   },

@@ -2,7 +2,8 @@
 // releasing holds) still run after a failure or a cancel, so a drive is never left imported by accident.
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema'
-import { CommandError, displayCommand, PipeError, StuckCommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
+import { unwrapDieWithParent } from '../system/setpriv'
+import { CommandError, PipeError, StuckCommandError, type PipeOptions, type Runner, type RunOptions } from '../system/runner'
 import { EngineError, type CommandOutput } from './errors'
 import type { Emit, Progress, RunEvent, Verb } from '../../shared/events'
 
@@ -151,8 +152,7 @@ function leftBehind(err: unknown): string | null {
 
 /** `zfs receive`, without the setpriv wrapper and the arguments. */
 function commandName(argv: readonly string[]): string {
-  const i = argv.indexOf('--')
-  return (i >= 0 ? argv.slice(i + 1) : argv).slice(0, 2).join(' ')
+  return unwrapDieWithParent(argv).slice(0, 2).join(' ')
 }
 
 /** The raw output behind a failure: an EngineError's own, or a failed command's stderr. */
@@ -168,7 +168,7 @@ function errorEvent(err: unknown, step?: string): RunEvent {
     return { type: 'error', code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.holders ? { holders: err.holders } : {}) }
   }
   if (err instanceof StuckCommandError) {
-    return { type: 'error', code: 'drive-not-responding', message: `${step ? `${step}: ` : ''}${displayCommand(err.argv)} did not ${err.afterCancel ? 'exit after it was stopped' : 'return'} within ${Math.round(err.waitedMs / 1000)} s${err.pid ? ` (pid ${err.pid})` : ''}: the drive stopped answering.`, hint: 'Check that the drive is plugged in and powered. If it is, the command is stuck in the kernel and only a reboot ends it; the next run continues from where this one stopped.' }
+    return { type: 'error', code: 'drive-not-responding', message: `${step ? `${step}: ` : ''}${err.message}: the drive stopped answering.`, hint: 'Check that the drive is plugged in and powered. If it is, the command is stuck in the kernel and only a reboot ends it; the next run continues from where this one stopped.' }
   }
   if (err instanceof CommandError) return { type: 'error', code: 'command-failed', message: err.message }
   return { type: 'error', code: 'internal', message: err instanceof Error ? err.message : String(err) }

@@ -240,10 +240,10 @@ async function poolsOnDisk(ctx: StepContext, disk: string): Promise<string[]> {
  * explained by the processes holding it. A just-cancelled transfer can hold the pool for a moment while
  * its zfs processes exit, hence a short retry.
  */
-export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retries = 3): Promise<boolean> {
-  const entry = await importedPool(ctx, drive)
+export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, seen?: { entry: PoolListEntry; condition: PoolCondition }, retries = 3): Promise<boolean> {
+  const entry = seen?.entry ?? (await importedPool(ctx, drive))
   if (!entry) return false
-  await refuseExportWithoutDisk(ctx, drive, entry)
+  refuseExportWithoutDisk(drive, entry.name, seen?.condition ?? (await poolCondition(ctx, entry.name)))
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.runner.run(exportArgv(entry.name), { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.export })
     if (r.exitCode === 0) {
@@ -271,13 +271,12 @@ export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, retr
  * An export of a pool whose disk is gone waits for the disk while holding ZFS's namespace lock: every
  * zfs and zpool command on the machine then hangs, the laptop's own pools included, until a reboot.
  */
-async function refuseExportWithoutDisk(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry): Promise<void> {
-  const c = await poolCondition(ctx, entry.name)
+function refuseExportWithoutDisk(drive: DriveConfig, pool: string, c: PoolCondition): void {
   const present = devices.present(c.disk ?? drive.disk)
-  if (present && c.state !== 'SUSPENDED' && entry.health !== 'SUSPENDED') return
+  if (present && c.state !== 'SUSPENDED') return
   throw new EngineError(
     'drive-disconnected',
-    `Pool ${entry.name} was not exported: ${present ? 'it is SUSPENDED (its drive stopped answering)' : 'its drive is disconnected'}. Exporting it now would freeze every zfs command on this machine.`,
+    `Pool ${pool} was not exported: ${present ? 'it is SUSPENDED (its drive stopped answering)' : 'its drive is disconnected'}. Exporting it now would freeze every zfs command on this machine.`,
     'Plug the drive back in: the next backup or eject takes it back (zpool clear) and exports it. Until then the pool stays imported and idle.',
   )
 }

@@ -33,6 +33,11 @@ export function parseMapsPaths(maps: string): string[] {
   return [...paths]
 }
 
+/** The pids under /proc (or a fake tree), in order. */
+async function procPids(procRoot: string): Promise<number[]> {
+  return (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+}
+
 async function tryReadlink(p: string): Promise<string | null> {
   try {
     return await readlink(p)
@@ -55,7 +60,7 @@ async function tryRead(p: string): Promise<string | null> {
  */
 export async function findHolders(mountpoint: string, procRoot = '/proc'): Promise<ProcessHold[]> {
   const holds: ProcessHold[] = []
-  const pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+  const pids = await procPids(procRoot)
   for (const pid of pids) {
     const dir = join(procRoot, String(pid))
     const found: { kind: HoldKind; path: string }[] = []
@@ -100,7 +105,7 @@ export interface StuckProcess {
  */
 export async function stuckProcesses(commands: readonly string[] = ['zfs', 'zpool'], procRoot = '/proc'): Promise<StuckProcess[]> {
   const out: StuckProcess[] = []
-  const pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+  const pids = await procPids(procRoot)
   for (const pid of pids) {
     const stat = await tryRead(join(procRoot, String(pid), 'stat'))
     // "PID (comm) S …": comm may hold spaces and parentheses, so the state follows the last ')'.
@@ -116,7 +121,7 @@ export async function stuckProcesses(commands: readonly string[] = ['zfs', 'zpoo
  */
 export async function commandsOnPool(pool: string, procRoot = '/proc'): Promise<StuckProcess[]> {
   const out: StuckProcess[] = []
-  const pids = (await readdir(procRoot)).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b)
+  const pids = await procPids(procRoot)
   for (const pid of pids) {
     if (pid === process.pid) continue
     const argv = (await tryRead(join(procRoot, String(pid), 'cmdline')))?.split('\0').filter(Boolean) ?? []

@@ -108,7 +108,7 @@ export class StuckCommandError extends CommandError {
     readonly afterCancel: boolean,
   ) {
     super(argv, null, '')
-    this.message = `${argv.join(' ')} did not ${afterCancel ? 'exit' : 'return'} within ${Math.round(waitedMs / 1000)} s${afterCancel ? ' of being stopped' : ''}${pid ? ` (pid ${pid})` : ''}`
+    this.message = `${displayCommand(argv)} did not ${afterCancel ? 'exit' : 'return'} within ${Math.round(waitedMs / 1000)} s${afterCancel ? ' of being stopped' : ''}${pid ? ` (pid ${pid})` : ''}`
   }
 }
 
