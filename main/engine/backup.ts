@@ -24,7 +24,7 @@ import { settleResume } from './resume'
 import { beforeSending, checkRoomDryRun, withPruneOffer } from './make-room'
 import { DriveFullError } from './transfer-failure'
 import { describeRetention } from './retention'
-import { defaultVerifiedStatePath, markPulled, readVerified, tellOnce, wasPulled } from './verified-state'
+import { defaultVerifiedStatePath, markPulled, readVerified, tellOnce } from './verified-state'
 import { listingsAfter, replicateNative, replicateSyncoid, verifyTargets, type AfterListing } from './replicate'
 import { missingTools } from './tools'
 import { withSnapshotNow } from './snapshot-now-steps'
@@ -117,8 +117,7 @@ const importPool: Step<BackupState> = {
   async run(ctx, s) {
     s.importAttempted = true
     const statePath = s.statePath ?? defaultVerifiedStatePath()
-    s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun, leftByPull: !s.dryRun && wasPulled(statePath, s.drive.poolGuid) })
-    if (s.pool.recovered) markPulled(statePath, s.drive.poolGuid, false)
+    s.pool = await importDrivePool(ctx, s.drive, { readonly: s.dryRun, ...(s.dryRun ? {} : { statePath }) })
     s.importedByUs = s.pool.importedByUs
     if (s.pool.readonly && !s.dryRun) throw new EngineError('drive-open-for-restore', `${s.pool.name} is imported read-only (a restore is open).`, 'Close the restore (restore close) first; then back up again.')
     if (!s.dryRun) {

@@ -3,12 +3,14 @@ import type { DoctorCheck } from '../../shared/wire'
 import type { Config } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { syncoidVersion } from '../system/syncoid'
+import { kernelLog } from '../system/kmsg'
 import { getDatasetProperties, listSnapshots } from '../system/zfs'
 import { listPools, parsePoolGet, parseZfsVersion, poolGetArgv, runningZfsVersion, zfsHasRawSendFix, zfsVersionArgv } from '../system/zpool'
 import { which } from './tools'
 import { readKeptBases } from './drive-status'
 import { currentBookmark } from './keep-base'
 import { bytes } from './units'
+import { brokenThisBoot, defaultVerifiedStatePath } from './verified-state'
 import { delegationDoctor } from './delegation'
 
 const tool = (id: string, command: string, title: string, debian: string, nixos: string, severity: 'error' | 'warning' = 'error'): DoctorCheck => {
@@ -91,9 +93,10 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
 /**
  * failmode=wait (zpool's default, kept by guide-made and adopted drives) lets a pulled cable hang every zfs
  * command. Every import by this app sets continue; a drive imported otherwise may still have wait. A pool
- * left imported and SUSPENDED by a pull is named too: nothing should export it before the drive is back.
+ * left imported and SUSPENDED by a pull is named too: nothing should export it before the drive is back;
+ * and one ZFS broke on in this boot (a kernel panic after the clear, verified-state.ts) needs a reboot.
  */
-export async function failmodeChecks(runner: Runner, config: Config): Promise<DoctorCheck[]> {
+export async function failmodeChecks(runner: Runner, config: Config, statePath = defaultVerifiedStatePath()): Promise<DoctorCheck[]> {
   const pools = await listPools(runner).catch(() => [])
   const out: DoctorCheck[] = []
   for (const d of config.drives) {
@@ -101,6 +104,12 @@ export async function failmodeChecks(runner: Runner, config: Config): Promise<Do
     const p = pools.find((x) => x.guid === d.poolGuid)
     if (!p) {
       out.push({ id: `failmode:${d.name}`, title, ok: true, severity: 'warning', detail: 'not imported: every import by this app sets failmode=continue' })
+      continue
+    }
+    const broken = brokenThisBoot(statePath, d.poolGuid, kernelLog.bootId())
+    if (broken) {
+      const reboot = 'Reboot: only that frees the pool. Then back up again; the transfer continues where it stopped.'
+      out.push({ id: `broken:${d.name}`, title: `drive "${d.name}"'s pool is usable`, ok: false, severity: 'error', detail: `pool ${p.name}: ${broken}`, fix: { debian: reboot, nixos: reboot } })
       continue
     }
     if (p.health === 'SUSPENDED' || p.health === 'UNAVAIL') {

@@ -5,7 +5,7 @@ import { pickDrive } from './preflight'
 import { acquireLock, type Lock } from './lock'
 import { runPipeline, type Outcome, type Step } from './pipeline'
 import { exportDrivePool, importedPool, poolCondition, powerOffDrive, takeBackIfPulled } from './pool'
-import { defaultVerifiedStatePath, markPulled, wasPulled } from './verified-state'
+import { defaultVerifiedStatePath } from './verified-state'
 
 interface EjectState {
   drive: DriveConfig
@@ -25,9 +25,7 @@ const steps: Step<EjectState>[] = [
       const entry = await importedPool(ctx, s.drive)
       if (!entry) return { skipped: 'not imported' }
       // A pool a pulled backup left imported is taken back first: an export of it as it is could freeze ZFS.
-      const statePath = defaultVerifiedStatePath()
-      const { condition, recovered } = await takeBackIfPulled(ctx, s.drive, entry, await poolCondition(ctx, entry.name), wasPulled(statePath, s.drive.poolGuid))
-      if (recovered) markPulled(statePath, s.drive.poolGuid, false)
+      const { condition } = await takeBackIfPulled(ctx, s.drive, entry, await poolCondition(ctx, entry.name), defaultVerifiedStatePath())
       s.disk = condition.disk
       await exportDrivePool(ctx, s.drive, { entry, condition })
       return { note: `exported ${entry.name}` }

@@ -7,12 +7,14 @@ import { existsSync } from 'node:fs'
 import type { DriveConfig } from '../config/schema'
 import { devices } from '../system/devices'
 import { byIdFor, readByIdLinks } from '../system/lsblk'
-import { commandsOnPool, findHolders, stuckProcesses } from '../system/processes'
+import { kernelLog, lastSeq, zfsPanic } from '../system/kmsg'
+import { commandsOnPool, findHolders, stuckProcesses, waitForExit } from '../system/processes'
 import { CommandError, StuckCommandError } from '../system/runner'
 import { powerOffArgv } from '../system/udisksctl'
 import { BY_ID_DIR, clearArgv, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, reopenArgv, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type VdevStatus } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
+import { brokenThisBoot, markBroken, markPulled, wasPulled } from './verified-state'
 
 /**
  * The drive's pool as it is imported now. Pipelines address the pool as `pool.name` (resolved from the
@@ -34,13 +36,23 @@ export interface DrivePool {
 /** How long a command that waits on the drive may take before the run says the drive stopped answering. */
 export const DRIVE_DEADLINE_MS = { import: 180_000, export: 180_000, recover: 60_000 } as const
 
+/**
+ * Taking a pulled drive back: how long the writes `zpool clear` retries are watched for a kernel panic
+ * (they land or fail within moments), and how long the pulled run's woken receive may take to write out
+ * what it had before the run gives up. An object so that engine tests on stand-in tools need not wait.
+ */
+export const RECOVERY = { settleMs: 3000, leftoversMaxMs: 600_000 }
+
 export interface ImportOptions {
   /** `-o readonly=on`: nothing, not even the pool's own metadata, is written. */
   readonly?: boolean
   /** `-R DIR`: every mountpoint lands under DIR, whatever the drive's own properties say. */
   altroot?: string
-  /** A run left this pool imported when its drive was pulled: take it back even if ZFS says ONLINE. */
-  leftByPull?: boolean
+  /**
+   * Root's state file (verified-state.ts): whether a run left this pool imported when its drive was pulled
+   * (take it back even if ZFS says ONLINE), and whether ZFS broke on it in this boot. Absent on a dry run.
+   */
+  statePath?: string
 }
 
 /**
@@ -62,7 +74,7 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
   }
   let condition = await poolCondition(ctx, entry.name)
   if (!importedByUs) {
-    ;({ condition, recovered } = await takeBackIfPulled(ctx, drive, entry, condition, opts.leftByPull ?? false))
+    ;({ condition, recovered } = await takeBackIfPulled(ctx, drive, entry, condition, opts.statePath ?? null))
     // The run that imported it could not export it: this one finishes that job.
     if (recovered) importedByUs = true
   }
@@ -102,10 +114,19 @@ export function isHealthy(health: string, c: PoolCondition): boolean {
   return health === 'ONLINE' && c.state !== 'SUSPENDED' && c.leaves.length > 0 && c.leaves.every((l) => l === 'ONLINE')
 }
 
-/** A pool imported before this run: taken back if a pulled run left it (or ZFS says it is not well), else as it is. */
-export async function takeBackIfPulled(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry, c: PoolCondition, leftByPull: boolean): Promise<{ condition: PoolCondition; recovered: boolean }> {
+/**
+ * A pool imported before this run: taken back if a pulled run left it (or ZFS says it is not well), else
+ * as it is. `statePath` null (a dry run) neither reads nor records anything.
+ */
+export async function takeBackIfPulled(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry, c: PoolCondition, statePath: string | null): Promise<{ condition: PoolCondition; recovered: boolean }> {
+  const broken = statePath ? brokenThisBoot(statePath, drive.poolGuid, kernelLog.bootId()) : null
+  // Not one more command on it: each could wait for good (an export would also hold up every zpool command).
+  if (broken) throw await needsReboot(drive, entry.name, `earlier in this boot, ${broken}`)
+  const leftByPull = statePath ? wasPulled(statePath, drive.poolGuid) : false
   if (!leftByPull && isHealthy(entry.health, c)) return { condition: c, recovered: false }
-  return { condition: await recoverPool(ctx, drive, entry, c), recovered: true }
+  const condition = await recoverPool(ctx, drive, entry, c, statePath)
+  if (statePath) markPulled(statePath, drive.poolGuid, false)
+  return { condition, recovered: true }
 }
 
 /**
@@ -113,23 +134,27 @@ export async function takeBackIfPulled(ctx: StepContext, drive: DriveConfig, ent
  * drive back: a SUSPENDED pool is resumed by `zpool clear`; one ZFS still marks REMOVED is reopened first.
  * Without the drive, or when ZFS does not take it back, the run stops with what is stuck, never waiting.
  */
-async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry, c: PoolCondition): Promise<PoolCondition> {
+async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolListEntry, c: PoolCondition, statePath: string | null): Promise<PoolCondition> {
   const state = c.state === 'SUSPENDED' ? 'SUSPENDED' : entry.health
   if (!devices.present(c.disk ?? drive.disk)) {
     throw new EngineError('drive-not-connected', `Drive "${drive.name}" is not connected: its pool ${entry.name} is still imported (${state}) from when it was pulled.`, 'Plug it back in: the next run takes the drive back (zpool clear) and continues the backup where it stopped.')
   }
   ctx.info(`${entry.name} is still imported (${state}) since its drive was disconnected; the drive is back, so ZFS is asked to use it again`)
+  const seen = lastSeq(kernelLog.read())
   try {
     if (state !== 'SUSPENDED') await ctx.runner.run(reopenArgv(entry.name), { deadlineMs: DRIVE_DEADLINE_MS.recover, allowFailure: true })
     await ctx.runner.run(clearArgv(entry.name), { deadlineMs: DRIVE_DEADLINE_MS.recover, allowFailure: true })
     const after = await poolCondition(ctx, entry.name)
     const health = (await listPools(ctx.runner)).find((p) => p.guid === entry.guid)?.health ?? 'gone'
-    if (isHealthy(health, after)) {
-      ctx.info(`${entry.name} is ONLINE again`)
-      await leftoversEnded(ctx, entry.name)
-      return after
+    if (!isHealthy(health, after)) throw await needsReboot(drive, entry.name, `it is still ${after.state === 'SUSPENDED' ? 'SUSPENDED' : health}`)
+    const panic = await settled(ctx, drive, entry.name, seen)
+    if (panic) {
+      const what = `ZFS hit an internal error while it retried the writes the pulled cable had interrupted (${panic})`
+      if (statePath) markBroken(statePath, drive.poolGuid, kernelLog.bootId(), what)
+      throw await needsReboot(drive, entry.name, what)
     }
-    throw await needsReboot(drive, entry.name, `it is still ${after.state === 'SUSPENDED' ? 'SUSPENDED' : health}`)
+    ctx.info(`${entry.name} is ONLINE again`)
+    return after
   } catch (err) {
     if (err instanceof StuckCommandError) throw await needsReboot(drive, entry.name, `${err.argv.join(' ')} did not return`)
     throw err
@@ -137,17 +162,31 @@ async function recoverPool(ctx: StepContext, drive: DriveConfig, entry: PoolList
 }
 
 /**
- * The commands the pulled run left asleep in the kernel wake once the pool resumes, and fail or finish; a
- * receive among them still holds the target until it has. A short wait, only after a recovery.
+ * After the clear: the commands the pulled run left asleep in the kernel wake. A receive among them still
+ * holds its target: it drains what it had (or, when the whole stream had reached it before the pull,
+ * writes it out and completes the snapshot), then ends. Nothing is started on top of it, however long that
+ * takes on a slow drive; after RECOVERY.leftoversMaxMs the run stops and says why. Meanwhile the kernel's log is
+ * watched: a ZFS panic (returned) means the pool's writes never finish, so nothing may wait on them.
  */
-async function leftoversEnded(ctx: StepContext, pool: string, timeoutMs = 30_000): Promise<void> {
+async function settled(ctx: StepContext, drive: DriveConfig, pool: string, seenSeq: number): Promise<string | null> {
+  const left = await commandsOnPool(pool).catch(() => [])
+  if (left.length) ctx.info(`waiting for what the interrupted run left running on ${pool} to finish writing: ${left.map((p) => `${p.command} (pid ${p.pid})`).join(', ')}`)
   const started = Date.now()
-  let left = await commandsOnPool(pool).catch(() => [])
-  while (left.length && Date.now() - started < timeoutMs) {
-    await new Promise((r) => setTimeout(r, 250))
-    left = await commandsOnPool(pool).catch(() => [])
+  let alive = left.map((p) => p.pid)
+  while (!ctx.signal.aborted) {
+    const panic = zfsPanic(kernelLog.read(), seenSeq)
+    if (panic) return panic
+    if (!alive.length && Date.now() - started >= RECOVERY.settleMs) return null
+    if (Date.now() - started > RECOVERY.leftoversMaxMs) {
+      throw new EngineError(
+        'pool-busy',
+        `Drive "${drive.name}" is still busy with what the interrupted run had sent to it: ${left.filter((p) => alive.includes(p.pid)).map((p) => `${p.command} (pid ${p.pid})`).join(', ')} has not ended after ${RECOVERY.leftoversMaxMs / 60_000} min.`,
+        'Nothing was started on top of it. Leave the drive connected and back up again later: what it wrote is kept, and the next run continues from there.',
+      )
+    }
+    alive = alive.length ? await waitForExit(alive, 1000, ctx.signal) : (await new Promise((r) => setTimeout(r, 500)), [])
   }
-  if (left.length) ctx.info(`still running on ${pool}: ${left.map((p) => `${p.command} (pid ${p.pid})`).join(', ')}`)
+  return null
 }
 
 async function needsReboot(drive: DriveConfig, pool: string, why: string): Promise<EngineError> {

@@ -15,6 +15,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, open, realpath, rename, rm } from 
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { DriveConfig } from '../config/schema'
 import { copyOutArgv } from '../system/disk-prep'
+import { findHolders } from '../system/processes'
 import { ensureSnapshotNoSetuid } from '../system/zfs-tunables'
 import type { Runner } from '../system/runner'
 import { getDatasetProperties, isWrongPassphrase, listSnapshots, loadKeyArgv, mountArgv, unloadKeyArgv, unmountArgv, type SnapshotInfo } from '../system/zfs'
@@ -249,7 +250,6 @@ async function unmountOrExplain(ctx: Parameters<Step<CloseState>['run']>[0], s: 
   const r = await unmount()
   if (r.exitCode === 0) return
   if (/busy/.test(r.stderr)) {
-    const { findHolders } = await import('../system/processes')
     const holders = await findHolders(mountpoint)
     const who = holders.map((h) => `${h.command} (${h.pid}) at ${h.path}`).join(', ')
     throw new EngineError('pool-busy', `${mountpoint} is in use${who ? `: ${who}` : ''}.`, 'Close those programs or terminals, or leave the folder, then close the restore again.', holders.map(({ pid, command, path }) => ({ pid, command, path })))

@@ -26,6 +26,8 @@ const StateFile = z.object({
   told: z.record(z.string(), z.array(z.string())).optional(),
   /** Pool GUIDs left imported by a run whose drive was pulled (markPulled). */
   pulled: z.array(z.string()).optional(),
+  /** Pools ZFS could not take back in a given boot (a kernel panic after the clear): markBroken. */
+  broken: z.record(z.string(), z.object({ bootId: z.string(), what: z.string() })).optional(),
 })
 type StateFile = z.infer<typeof StateFile>
 
@@ -98,4 +100,20 @@ export function markPulled(path: string, poolGuid: string, pulled: boolean): voi
 
 export function wasPulled(path: string, poolGuid: string): boolean {
   return read(path).pulled?.includes(poolGuid) ?? false
+}
+
+/**
+ * ZFS broke on this pool in this boot (its kernel log showed a panic after the clear): until a reboot,
+ * no command may touch the pool again, for any of them could wait on it for good.
+ */
+export function markBroken(path: string, poolGuid: string, bootId: string, what: string): void {
+  const state = read(path)
+  state.broken = { ...state.broken, [poolGuid]: { bootId, what } }
+  save(path, state)
+}
+
+/** What broke on this pool in the boot `bootId`, or null (nothing, or only in an earlier boot). */
+export function brokenThisBoot(path: string, poolGuid: string, bootId: string): string | null {
+  const b = read(path).broken?.[poolGuid]
+  return b && b.bootId === bootId ? b.what : null
 }

@@ -132,3 +132,27 @@ export async function commandsOnPool(pool: string, procRoot = '/proc'): Promise<
   }
   return out
 }
+
+/**
+ * Waits until none of `pids` is alive, or `timeoutMs` passes, or `signal` aborts; returns those still
+ * alive. They are not our children (a pulled run left them), so there is nothing to wait on but /proc.
+ */
+export async function waitForExit(pids: readonly number[], timeoutMs: number, signal?: AbortSignal, procRoot = '/proc'): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs
+  let alive = await stillAlive(pids, procRoot)
+  while (alive.length && Date.now() < deadline && !signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 500))
+    alive = await stillAlive(alive, procRoot)
+  }
+  return alive
+}
+
+async function stillAlive(pids: readonly number[], procRoot: string): Promise<number[]> {
+  const out: number[] = []
+  for (const pid of pids) {
+    const stat = await tryRead(join(procRoot, String(pid), 'stat'))
+    // A zombie has exited; only its parent's wait is missing.
+    if (stat && !/^\d+ \(.*\) Z/s.test(stat)) out.push(pid)
+  }
+  return out
+}

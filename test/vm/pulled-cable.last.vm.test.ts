@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execa, execaSync } from 'execa'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Config } from '../../main/config/schema'
 import { RunRecord } from '../../shared/run-record'
 import { plug, replug, setWriteLimit, unplug, waitFor } from './guest/drives'
@@ -103,8 +103,44 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const p of await importedPools()) if (p.startsWith('pc') && p !== 'pclap') await sh(['zpool', 'export', '-f', p], { ok: false, timeoutMs: 30_000 })
+  if (frozen) return
+  for (const p of await importedPools()) if (p.startsWith('pc') && p !== 'pclap' && !broken.has(p)) await sh(['zpool', 'export', '-f', p], { ok: false, timeoutMs: 30_000 })
 })
+
+/** Set once `zpool list` stops answering: the cases after it fail at once instead of each waiting out its timeout. */
+let frozen: string | null = null
+
+beforeEach(async () => {
+  if (frozen) throw new Error(`the guest's ZFS stopped answering in an earlier case (${frozen}); see pulled/kernel-*.txt`)
+  const r = await sh(['zpool', 'list', '-H', '-o', 'name'], { ok: false, timeoutMs: 30_000 })
+  if (r.exitCode !== 0) {
+    frozen = 'zpool list did not return within 30 s'
+    await kernelPicture('frozen')
+    throw new Error(frozen)
+  }
+})
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await kernelPicture(ctx.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-'))
+})
+
+/** What the kernel is doing with the zfs commands, for a failed case: states, wait channels, stacks, dmesg. */
+async function kernelPicture(name: string): Promise<void> {
+  const ps = (await sh(['ps', '-eo', 'pid,stat,wchan:32,etime,args'], { ok: false, timeoutMs: 10_000 })).stdout
+  const zfsLines = ps.split('\n').filter((l) => /zfs|zpool|txg|PID/.test(l))
+  const stacks: string[] = []
+  for (const l of zfsLines.slice(1)) {
+    const pid = l.trim().split(/\s+/)[0]!
+    try {
+      stacks.push(`-- ${l}\n${readFileSync(`/proc/${pid}/stack`, 'utf8')}`)
+    } catch {
+      // gone
+    }
+  }
+  const dmesg = (await sh(['dmesg', '-T'], { ok: false, timeoutMs: 10_000 })).stdout.split('\n').slice(-80).join('\n')
+  const status = frozen ? '(skipped: zpool does not answer)' : (await sh(['zpool', 'status', '-p'], { ok: false, timeoutMs: 20_000 })).stdout
+  saveArtifact(`pulled/kernel-${name}.txt`, [zfsLines.join('\n'), stacks.join('\n'), status, dmesg].join('\n\n==========\n\n'))
+}
 
 /** Pulls the cable once the transfer has moved real bytes; the drive writes 1 MiB/s so it is mid-stream. */
 async function pullDuringTransfer(drive: BackupDrive, config: Config, name: string) {
@@ -125,13 +161,34 @@ async function pullDuringTransfer(drive: BackupDrive, config: Config, name: stri
   return { r, newest, afterPullS }
 }
 
-async function expectRecovered(drive: BackupDrive, config: Config, name: string, target: string): Promise<ReturnType<typeof cli>> {
+/** Pools ZFS broke on in this boot (a panic after the clear): never exported, not even by afterAll. */
+const broken = new Set<string>()
+
+/**
+ * The next run once the drive is back. ZFS either takes the pool back and the run finishes with the
+ * laptop's guids, or (OpenZFS 2.3's own bug, seen in the VM under load) a kernel panic hits the writes the
+ * clear retried: then the run says a reboot is needed, within seconds, and neither it nor any later run
+ * issues a command that would wait on that pool for good; the laptop's pool keeps working.
+ */
+async function expectRecovered(drive: BackupDrive, config: Config, name: string, target: string): Promise<{ next: Awaited<ReturnType<typeof cli>>; broke: boolean }> {
   await plug(drive.usb, { throttleable: true })
   await setWriteLimit(drive.usb, 0)
   const next = await cli(config, `${name}-replugged`)
-  expect(next.exitCode, JSON.stringify(next.error)).toBe(0)
   expect(next.infos.some((m) => /since its drive was disconnected; the drive is back/.test(m)), next.infos.join('\n')).toBe(true)
   expect(next.commands).toContainEqual(['zpool', 'clear', drive.pool])
+  if (next.error?.code === 'drive-needs-reboot') {
+    broken.add(drive.pool)
+    saveArtifact(`pulled/${name}-broke.txt`, `${next.error.message}\n${next.error.hint ?? ''}\nrun took ${next.seconds.toFixed(1)} s\n`)
+    expect(next.error.message).toMatch(/ZFS hit an internal error while it retried the writes the pulled cable had interrupted \(.*PANIC at \S+\)/)
+    expect(next.commands.some((a) => a[1] === 'export')).toBe(false)
+    await laptopWorks(src)
+    const again = await cli(config, `${name}-after-panic`)
+    expect(again.error?.code).toBe('drive-needs-reboot')
+    expect(again.error?.message).toContain('earlier in this boot')
+    expect(again.commands.filter((a) => ['clear', 'reopen', 'export', 'import', 'receive', 'destroy'].includes(a[1]!))).toEqual([])
+    return { next, broke: true }
+  }
+  expect(next.exitCode, JSON.stringify(next.error)).toBe(0)
   // What the pulled run left waiting in the kernel ended once the pool resumed.
   expect((await transferProcesses()).split('\n').filter((l) => l.includes(` ${drive.pool}/`))).toEqual([])
   const mine = await sourceGuids(src)
@@ -142,7 +199,7 @@ async function expectRecovered(drive: BackupDrive, config: Config, name: string,
   } finally {
     await sh(['zpool', 'export', drive.pool])
   }
-  return next
+  return { next, broke: false }
 }
 
 describe('a cable pulled during the transfer', () => {
@@ -173,12 +230,12 @@ describe('a cable pulled during the transfer', () => {
     // The source was only read (the new snapshot and the test's own are all it gained).
     for (const [n, g] of before) expect((await sourceGuids(src)).get(n)).toBe(g)
 
-    const next = await expectRecovered(drive, config, 'setup', target)
-    // Either the receive the pull interrupted woke on `zpool clear` and completed its snapshot (seen in CI),
-    // or it left a token and this run resumed from it (seen alone): never a discarded partial copy.
+    const { next, broke } = await expectRecovered(drive, config, 'setup', target)
+    // Either the receive the pull interrupted woke on `zpool clear` and completed its snapshot, or it left
+    // a token and this run resumed from it: never a discarded partial copy.
     const resumed = next.commands.some((a) => a.includes('send') && a.includes('-t'))
-    saveArtifact('pulled/setup-resumed.txt', `${resumed ? 'resumed from the token' : 'the woken receive had completed the snapshot'}\n`)
-    expect(next.lines.filter((l) => l.type === 'warning' && l.code !== 'zfs-raw-send-bug')).toEqual([])
+    saveArtifact('pulled/setup-resumed.txt', `${broke ? 'ZFS broke on the clear' : resumed ? 'resumed from the token' : 'the woken receive had completed the snapshot'}\n`)
+    if (!broke) expect(next.lines.filter((l) => l.type === 'warning' && l.code !== 'zfs-raw-send-bug')).toEqual([])
     await unplug(drive.usb)
   })
 
@@ -250,6 +307,14 @@ describe('a cable pulled after the transfer', () => {
     await plug(drive.usb, { throttleable: true })
     await setWriteLimit(drive.usb, 0)
     const next = await cli(config, 'late-prune-replugged')
+    if (next.error?.code === 'drive-needs-reboot' && /PANIC at/.test(next.error.message)) {
+      // OpenZFS's bug met on the clear (see expectRecovered): said, and nothing waits on the pool.
+      broken.add(drive.pool)
+      saveArtifact('pulled/late-prune-broke.txt', `${next.error.message}\n`)
+      expect(next.commands.some((a) => a[1] === 'export')).toBe(false)
+      await laptopWorks(src)
+      return
+    }
     expect(next.exitCode, JSON.stringify(next.error)).toBe(0)
     await waitFor('the drive to power off', () => !existsSync(drive.usb.byId), 60_000)
     await replug(drive.usb)
@@ -263,7 +328,8 @@ describe('a cable pulled after the transfer', () => {
     }
   })
 
-  it('during power-off: the pool was exported, so the run says the drive is safe, within 30 s', async () => {
+  it('during power-off: the pool was exported, so the run says the drive is safe, within 30 s', async (ctx) => {
+    if (broken.has(drive.pool)) ctx.skip('ZFS broke on this drive\'s pool in the case before (a kernel panic after the clear): only a reboot frees it')
     writeRandom(src, 'off.bin', 1)
     await snap(src)
     let pulled: Promise<void> | null = null
@@ -323,6 +389,13 @@ describe('backup on plug, pulled mid-run (issue 14)', () => {
     await waitFor('the replugged run in the history', () => history().length > 1, 480_000)
     const second = history()[1]!
     saveArtifact('pulled/auto-journal-2.txt', (await sh(['journalctl', '--no-pager', '-o', 'cat', '-u', unit])).stdout)
+    if (second.outcome === 'failed' && second.error?.code === 'drive-needs-reboot') {
+      // OpenZFS's bug met on the clear (see expectRecovered): said in the history, nothing exported.
+      broken.add(drive.pool)
+      expect(second.error.message).toMatch(/PANIC at \S+\)/)
+      await laptopWorks(src)
+      return
+    }
     expect(second).toMatchObject({ verb: 'backup', outcome: 'succeeded', headless: true })
     await waitFor('the drive to power off', () => !existsSync(drive.usb.byId), 60_000)
     expect(await importedPools()).not.toContain(drive.pool)

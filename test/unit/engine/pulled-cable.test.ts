@@ -2,7 +2,7 @@
 // the disk's removal is seen as it happens, a command that does not return is left behind with its name,
 // the run fails from outside the step it is in, and a pool left imported by a pulled run is taken back
 // (or said to need a reboot) instead of being exported into a freeze.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -10,13 +10,17 @@ import type { DriveConfig } from '../../../main/config/schema'
 import { watchDisk } from '../../../main/engine/drive-watch'
 import { EngineError } from '../../../main/engine/errors'
 import { runPipeline, type StepContext } from '../../../main/engine/pipeline'
-import { exportDrivePool, importDrivePool, poolCondition } from '../../../main/engine/pool'
+import { exportDrivePool, importDrivePool, poolCondition, RECOVERY } from '../../../main/engine/pool'
 import { markPulled, tellOnce, wasPulled } from '../../../main/engine/verified-state'
 import { devices } from '../../../main/system/devices'
-import { stuckProcesses } from '../../../main/system/processes'
+import { kernelLog, parseKmsg, zfsPanic } from '../../../main/system/kmsg'
+import { stuckProcesses, waitForExit } from '../../../main/system/processes'
 import { ExecaRunner, PipeError, runPipe, StuckCommandError, type CommandResult } from '../../../main/system/runner'
 import type { RunEvent } from '../../../shared/events'
 import { fixture } from '../system/fixtures'
+
+/** /dev/kmsg as the VM logged it after `zpool clear` of a pool suspended mid raw receive. */
+const KMSG = parseKmsg(readFileSync(new URL('../../fixtures/kernel/kmsg-zio-encrypt-panic.txt', import.meta.url), 'utf8'))
 
 const dirs: string[] = []
 const tmp = (): string => {
@@ -159,6 +163,30 @@ describe('processes stuck in the kernel', () => {
   })
 })
 
+describe('the kernel log', () => {
+  it('finds the ZFS panic logged after zpool clear (captured in the VM), with its assertion, and nothing before it', () => {
+    expect(zfsPanic(KMSG)).toBe('VERIFY0(spa_do_crypt_abd(B_TRUE, spa, &zio->io_bookmark, BP_GET_TYPE(bp), BP_GET_DEDUP(bp), BP_SHOULD_BYTESWAP(bp), salt, iv, mac, psize, zio->io_abd, eabd, &no_crypt)) failed (0 == 13); PANIC at zio.c:4892:zio_encrypt()')
+    expect(zfsPanic(KMSG, 661)).toBeNull()
+    expect(zfsPanic(KMSG.filter((r) => r.seq < 660))).toBeNull()
+  })
+})
+
+describe('what a pulled run left running', () => {
+  it('is waited for until it has exited (a zombie counts as exited), and what is still alive is returned', async () => {
+    const proc = tmp()
+    const stat = (pid: number, state: string) => {
+      mkdirSync(join(proc, String(pid)), { recursive: true })
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (zfs) ${state} 1 ${pid} ${pid} 0 -1 4194560`)
+    }
+    stat(20, 'D')
+    stat(21, 'Z')
+    stat(22, 'R')
+    setTimeout(() => rmSync(join(proc, '20'), { recursive: true }), 300)
+    expect(await waitForExit([20, 21], 5000, undefined, proc)).toEqual([])
+    expect(await waitForExit([22, 23], 600, undefined, proc)).toEqual([22])
+  })
+})
+
 describe('what a run keeps for the next one', () => {
   it('tells once: true the first time for a drive, then false, and per drive', () => {
     const path = join(tmp(), 'state', 'verified.json')
@@ -220,7 +248,11 @@ const changes = (ran: string[][]): string[][] => ran.filter((a) => ['clear', 're
 const healthy = { health: 'ONLINE', pool: 'ONLINE', leaf: 'ONLINE' }
 
 describe('the drive plugged back in while its pool is still imported', () => {
-  beforeEach(() => void vi.spyOn(devices, 'present').mockReturnValue(true))
+  beforeEach(() => {
+    vi.spyOn(devices, 'present').mockReturnValue(true)
+    vi.spyOn(kernelLog, 'read').mockReturnValue([])
+    RECOVERY.settleMs = 0
+  })
 
   it('a SUSPENDED pool (as ZFS shows one after a pull) is cleared, nothing else, then the run goes on as if it had imported it', async () => {
     const { ctx, ran } = scripted({ health: 'SUSPENDED', pool: 'PULLED', leaf: '', afterClear: healthy })
@@ -240,10 +272,35 @@ describe('the drive plugged back in while its pool is still imported', () => {
     expect(changes(ran)).toEqual([['zpool', 'reopen', 'backup'], ['zpool', 'clear', 'backup']])
   })
 
-  it('a pool a pulled run left imported is taken back even when ZFS already calls it ONLINE', async () => {
+  it('a pool a pulled run left imported is taken back even when ZFS already calls it ONLINE, and the mark goes', async () => {
+    const statePath = join(tmp(), 'verified.json')
+    markPulled(statePath, drive.poolGuid, true)
     const { ctx, ran } = scripted({ ...healthy, afterClear: healthy })
-    expect((await importDrivePool(ctx, drive, { leftByPull: true })).recovered).toBe(true)
+    expect((await importDrivePool(ctx, drive, { statePath })).recovered).toBe(true)
     expect(changes(ran)).toEqual([['zpool', 'reopen', 'backup'], ['zpool', 'clear', 'backup']])
+    expect(wasPulled(statePath, drive.poolGuid)).toBe(false)
+  })
+
+  it('a kernel panic after the clear (as OpenZFS 2.3 logged one in the VM) says reboot, and no later run touches the pool in this boot', async () => {
+    const statePath = join(tmp(), 'verified.json')
+    markPulled(statePath, drive.poolGuid, true)
+    const before = KMSG.filter((r) => r.seq < 659)
+    const read = vi.spyOn(kernelLog, 'read').mockReturnValueOnce(before).mockReturnValue(KMSG)
+    vi.spyOn(kernelLog, 'bootId').mockReturnValue('boot-1')
+    const first = scripted({ health: 'SUSPENDED', pool: 'PULLED', leaf: '', afterClear: healthy })
+    await expect(importDrivePool(first.ctx, drive, { statePath })).rejects.toMatchObject({
+      code: 'drive-needs-reboot',
+      message: expect.stringContaining('ZFS hit an internal error while it retried the writes the pulled cable had interrupted (VERIFY0(spa_do_crypt_abd('),
+    })
+    expect(read).toHaveBeenCalled()
+    expect(changes(first.ran)).toEqual([['zpool', 'clear', 'backup']])
+    const again = scripted(healthy)
+    await expect(importDrivePool(again.ctx, drive, { statePath })).rejects.toMatchObject({ code: 'drive-needs-reboot', message: expect.stringContaining('earlier in this boot, ZFS hit an internal error') })
+    expect(changes(again.ran)).toEqual([])
+    // After a reboot the pool is the drive's again.
+    vi.spyOn(kernelLog, 'bootId').mockReturnValue('boot-2')
+    const later = scripted({ ...healthy, afterClear: healthy })
+    expect((await importDrivePool(later.ctx, drive, { statePath })).recovered).toBe(true)
   })
 
   it('a healthy pool imported before is left alone', async () => {

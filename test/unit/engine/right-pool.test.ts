@@ -15,6 +15,8 @@ import { restoreOpen } from '../../../main/engine/restore'
 import { scrub } from '../../../main/engine/scrub'
 import { verifyKey } from '../../../main/engine/verify-key'
 import { ExecaRunner } from '../../../main/system/runner'
+import { kernelLog } from '../../../main/system/kmsg'
+import { markBroken } from '../../../main/engine/verified-state'
 import { encrypted, SNAPS, StandIns, type FakePool, type World } from '../stand-ins/world'
 
 const T7 = '/dev/disk/by-id/usb-Samsung_T7_ZDBTEST222'
@@ -136,5 +138,14 @@ describe('the drive\'s pool, by GUID, at every step', () => {
     expect(await failmodeChecks(new ExecaRunner(), config)).toEqual([expect.objectContaining({ ok: false, severity: 'warning', detail: expect.stringMatching(/failmode=wait/), fix: expect.objectContaining({ debian: 'sudo zpool set failmode=continue backup' }) })])
     tools.set({ pools: [laptop, drive({ imported: true, failmode: 'continue' })] })
     expect(await failmodeChecks(new ExecaRunner(), config)).toEqual([expect.objectContaining({ ok: true })])
+  })
+
+  it('doctor says a reboot is needed for a pool ZFS broke on in this boot, and asks it nothing', async () => {
+    tools.set({ pools: [laptop, drive({ imported: true, failmode: 'continue' })] })
+    const statePath = join(mkdtempSync(join(tmpdir(), 'zdb-doctor-')), 'verified.json')
+    markBroken(statePath, '222', kernelLog.bootId(), 'ZFS hit an internal error (PANIC at zio.c:4892:zio_encrypt())')
+    expect(await failmodeChecks(new ExecaRunner(), config, statePath)).toEqual([expect.objectContaining({ id: 'broken:T7', ok: false, severity: 'error', detail: 'pool backup: ZFS hit an internal error (PANIC at zio.c:4892:zio_encrypt())', fix: expect.objectContaining({ debian: expect.stringMatching(/^Reboot/) }) })])
+    markBroken(statePath, '222', 'an earlier boot', 'whatever')
+    expect(await failmodeChecks(new ExecaRunner(), config, statePath)).toEqual([expect.objectContaining({ id: 'failmode:T7', ok: true })])
   })
 })
