@@ -197,7 +197,7 @@ const verify: Step<BackupState> = {
   title: 'Verify the copy is encrypted and complete',
   async run(ctx, s) {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
-    await verifyTargets(ctx, s.plans, s.config.replication.raw)
+    await verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined)
   },
 }
 

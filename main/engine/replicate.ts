@@ -7,7 +7,7 @@ import type { DriveConfig, ReplicationConfig } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { runSyncoid } from '../system/syncoid'
 import { parseSendEstimate, sendArgv } from '../system/zfs-send'
-import { getManyProperties, listForReplication, destroySnapshotsArgv, type ListedSnapshot } from '../system/zfs'
+import { getManyProperties, listForReplication, destroySnapshotsArgv, type DatasetProperties, type ListedSnapshot } from '../system/zfs'
 import { listPools } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
@@ -137,10 +137,13 @@ export async function pruneTargets(ctx: StepContext, after: Map<string, AfterLis
 /**
  * The copy is encrypted like its source, its key is not on the drive, and the source's newest snapshot is
  * there with the same guid: one `zfs get` for every source, target and the target's newest snapshot.
+ * `unchanged` is the plan's own `zfs get` when neither side's snapshots changed since the last verified
+ * run: it already holds encryption and keystatus (which can change without a snapshot), and the newest
+ * snapshot is the one that run verified, so nothing more is asked.
  */
-export async function verifyTargets(ctx: StepContext, plans: readonly ReplicationPlan[], raw: boolean): Promise<void> {
+export async function verifyTargets(ctx: StepContext, plans: readonly ReplicationPlan[], raw: boolean, unchanged?: ReadonlyMap<string, DatasetProperties>): Promise<void> {
   const names = plans.flatMap((p) => [p.source, p.target, `${p.target}@${p.newest}`])
-  const props = await getManyProperties(ctx.runner, names, ['encryption', 'keystatus', 'guid'])
+  const props = unchanged ?? (await getManyProperties(ctx.runner, names, ['encryption', 'keystatus', 'guid']))
   for (const p of plans) {
     const sp = props.get(p.source)
     const tp = props.get(p.target)
@@ -150,9 +153,9 @@ export async function verifyTargets(ctx: StepContext, plans: readonly Replicatio
       throw new EngineError('verify-failed', `The key of ${p.target} is loaded on the drive (keystatus=${tp.keystatus}); a raw backup must never carry it.`)
     }
     const newest = p.sourceSnapshots.at(-1)!
-    const copy = props.get(`${p.target}@${p.newest}`)?.raw.guid?.value
+    const copy = unchanged ? p.targetSnapshots.at(-1)?.guid : props.get(`${p.target}@${p.newest}`)?.raw.guid?.value
     if (copy !== newest.guid) throw new EngineError('verify-failed', `${p.target} lacks @${newest.snapshot} (guid ${newest.guid}) after replication.`)
-    ctx.info(`${p.target}: ${tp.encryption}, key not on the drive, @${newest.snapshot} guid ${newest.guid} matches`)
+    ctx.info(`${p.target}: ${tp.encryption}, key not on the drive, @${newest.snapshot} guid ${newest.guid} matches${unchanged ? ' (no snapshot changed on either side since the last verified backup)' : ''}`)
     ctx.emit({ type: 'replicated', source: p.source, target: p.target, snapshot: newest.snapshot, guid: newest.guid })
   }
 }

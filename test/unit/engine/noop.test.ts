@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { nothingChanged, trustworthyChanged } from '../../../main/engine/noop'
+import { nothingChanged, trustworthyChanged, unchangedPlans } from '../../../main/engine/noop'
+import type { StepContext } from '../../../main/engine/pipeline'
+import { verifyTargets } from '../../../main/engine/replicate'
+import { parseDatasetProperties } from '../../../main/system/zfs'
 import { forgetVerified, readVerified, writeVerified, type VerifiedPair } from '../../../main/engine/verified-state'
 import { parseSnapshotsChanged, snapshotsChangedArgv } from '../../../main/system/snapshots-changed'
 
@@ -52,5 +55,27 @@ describe('snapshots_changed', () => {
     expect(snapshotsChangedArgv(['rpool/home', 'backup/home'])).toEqual(['zfs', 'get', '-Hp', '-o', 'name,property,value,source', 'snapshots_changed', 'rpool/home', 'backup/home'])
     const m = parseSnapshotsChanged('rpool/home\tsnapshots_changed\t1795757136\t-\nbackup/home\tsnapshots_changed\t-\t-\n')
     expect([...m]).toEqual([['rpool/home', 1795757136], ['backup/home', null]])
+  })
+})
+
+describe('verifying a run that found nothing changed', () => {
+  const props = (keystatus: string) => {
+    const rows = ['rpool/home\tencryption\taes-256-gcm\t-', 'rpool/home\tkeystatus\tavailable\t-', 'backup/home\tencryption\taes-256-gcm\t-', `backup/home\tkeystatus\t${keystatus}\t-`].join('\n')
+    return new Map(['rpool/home', 'backup/home'].map((d) => [d, parseDatasetProperties(rows, d)]))
+  }
+  const ctx = (ran: string[][], infos: string[]): StepContext => ({
+    runner: { run: async (argv) => (ran.push([...argv]), { argv, exitCode: 0, stdout: '', stderr: '', durationMs: 1 }) },
+    signal: new AbortController().signal, progress: () => undefined, info: (m) => void infos.push(m), warn: () => undefined, emit: () => undefined, fail: () => undefined,
+  })
+
+  it('checks the plan\'s own zfs get: no command, the verified snapshot named, and a key loaded on the drive still fails it', async () => {
+    const reading = { second: 1795757300, changed: new Map([['rpool/home', 1795757100], ['backup/home', 1795757200]]), tokens: new Set<string>(), props: props('unavailable') }
+    const plans = unchangedPlans([{ source: 'rpool/home', target: 'backup/home' }], { 'rpool/home': last }, reading)!
+    const ran: string[][] = []
+    const infos: string[] = []
+    await verifyTargets(ctx(ran, infos), plans, true, reading.props)
+    expect(ran).toEqual([])
+    expect(infos).toEqual(['backup/home: aes-256-gcm, key not on the drive, @autosnap_x guid 18446744073709551001 matches (no snapshot changed on either side since the last verified backup)'])
+    await expect(verifyTargets(ctx(ran, infos), plans, true, props('available'))).rejects.toMatchObject({ code: 'verify-failed' })
   })
 })
