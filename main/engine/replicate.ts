@@ -6,6 +6,7 @@
 import type { DriveConfig, ReplicationConfig } from '../config/schema'
 import type { Runner } from '../system/runner'
 import { runSyncoid } from '../system/syncoid'
+import { dieWithParentTreeArgv } from '../system/setpriv'
 import { parseSendEstimate, sendArgv } from '../system/zfs-send'
 import { getManyProperties, listForReplication, destroySnapshotsArgv, type DatasetProperties, type ListedSnapshot } from '../system/zfs'
 import { listPools } from '../system/zpool'
@@ -84,8 +85,10 @@ export async function assertSyncoidFence(runner: Runner, drive: DriveConfig, pai
 export async function replicateSyncoid(ctx: StepContext, drive: DriveConfig, plans: readonly ReplicationPlan[], r: ReplicationConfig): Promise<void> {
   await assertSyncoidFence(ctx.runner, drive, plans)
   const meter = new ProgressMeter(plans.map((p) => p.totalBytes ?? 0), (p) => ctx.progress(p))
-  // syncoid runs `zfs send | pv | zfs receive` in a shell: cancel must reach the whole process group.
+  // syncoid runs `zfs send | pv | zfs receive` in a shell: cancel must reach the whole process group, and
+  // the run's death (even SIGKILL) the whole tree: syncoid runs in a PID namespace that dies with the run.
   const runner: Runner = { run: (argv, options) => ctx.runner.run(argv, { ...options, group: true }) }
+  const wrap = which('setpriv') !== null && which('unshare') !== null ? dieWithParentTreeArgv : undefined
   try {
     for (const p of plans) {
       // Nothing new: syncoid would spend seconds (minutes with many snapshots) to say so.
@@ -95,7 +98,7 @@ export async function replicateSyncoid(ctx: StepContext, drive: DriveConfig, pla
         continue
       }
       try {
-        await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal)
+        await runSyncoid(runner, { source: p.source, target: p.target, raw: r.raw, compress: r.compress, noSyncSnap: r.noSyncSnap, noRollback: r.noRollback }, (snap) => meter.update(snap.bytes), ctx.signal, wrap)
       } catch (err) {
         throw await transferFailure(ctx, err, { source: p.source, target: p.target, what: `@${p.newest}`, neededBytes: p.totalBytes })
       }

@@ -240,6 +240,8 @@ export async function runSyncoid(
   options: SyncoidOptions,
   onProgress?: (p: SyncoidProgressSnapshot, line: SyncoidLine) => void,
   signal?: AbortSignal,
+  /** How the command is wrapped before it runs (setpriv.ts: so that its pipeline dies with the run). */
+  wrap: (argv: string[]) => string[] = (argv) => argv,
 ): Promise<SyncoidRunResult> {
   const progress = new SyncoidProgress()
   const onLine = (line: string): void => {
@@ -247,7 +249,7 @@ export async function runSyncoid(
     const parsed = progress.feed(line)
     onProgress?.(progress.snapshot(), parsed)
   }
-  const r = await runner.run(syncoidArgv(options), { onStdoutLine: onLine, onStderrLine: onLine, signal })
+  const r = await runner.run(wrap(syncoidArgv(options)), { onStdoutLine: onLine, onStderrLine: onLine, signal })
   progress.finish()
   return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, progress: progress.snapshot() }
 }

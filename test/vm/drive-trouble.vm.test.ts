@@ -219,6 +219,7 @@ describe('a killed run', () => {
     slow = await makeBackupDrive('dtslow', 'dtslow', { sizeMb: 512, throttleable: true })
     slowConfig = configFor(src, [{ name: 'Slow', drive: slow, target: slowTarget }], { afterBackup })
     writeFileSync(join(tmp, 'slow.json'), JSON.stringify(slowConfig), { mode: 0o600 })
+    writeFileSync(join(tmp, 'slow-syncoid.json'), JSON.stringify({ ...slowConfig, replication: { ...slowConfig.replication, engine: 'syncoid' } }), { mode: 0o600 })
     expect((await engineRun()).outcome).toBe('succeeded') // the first copy, at full speed
   })
 
@@ -269,7 +270,7 @@ describe('a killed run', () => {
 
   /** No process of the dead run is left (no zfs send or receive, no setpriv, no helper), polled with a deadline. */
   async function nothingSurvives(): Promise<void> {
-    const alive = async () => (await sh(['pgrep', '-a', '-f', '^(zfs (send|receive)|setpriv )|out/main/(cli|helper)\\.js'], { ok: false })).stdout.trim()
+    const alive = async () => (await sh(['pgrep', '-a', '-f', '^(zfs (send|receive)|setpriv |unshare |pv |mbuffer |sh -c zfs send)|/syncoid |out/main/(cli|helper)\\.js'], { ok: false })).stdout.trim()
     const deadline = Date.now() + 60_000
     while ((await alive()) !== '' && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 250))
     expect(await alive()).toBe('')
@@ -317,6 +318,14 @@ describe('a killed run', () => {
     await nothingSurvives()
     expect(await zfsGet(slowTarget, 'receive_resume_token')).toMatch(/^1-/)
     await nextRunResumes(r.newest, 'after-cli-sigkill')
+  })
+
+  it('SIGKILL of the CLI mid-send with engine "syncoid": syncoid and the shell pipeline it started die with it, and the next run resumes', async () => {
+    const r = await interrupt('syncoid-sigkill', ['out/main/cli.js', 'backup', '--config', join(tmp, 'slow-syncoid.json'), '--history', historyPath, '--json'], 'SIGKILL')
+    expect(r.lines.some((l) => l.type === 'command' && (l.argv as string[]).includes('syncoid'))).toBe(true)
+    expect(r.exitCode).toBeUndefined()
+    await nothingSurvives()
+    await nextRunResumes(r.newest, 'after-syncoid-sigkill')
   })
 
   it('SIGHUP of the CLI (its terminal closed) cancels cleanly: exit 130, the pool exported, nothing left running, and the next run resumes', async () => {

@@ -112,4 +112,24 @@ describe('a transfer dies with the process that started it', () => {
     while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     expect(pids.some(alive)).toBe(false)
   })
+
+  it.runIf(process.getuid?.() === 0)('a command with children of its own (syncoid\'s shell pipeline): its whole tree is gone once the parent is SIGKILLed', async () => {
+    const { execa } = await import('execa')
+    const { dieWithParentTreeArgv, unwrapDieWithParent } = await import('../../../main/system/setpriv')
+    const inner = ['sh', '-c', `sleep 6${process.pid % 10}1 | sleep 6${process.pid % 10}2`]
+    const argv = dieWithParentTreeArgv(inner)
+    expect(unwrapDieWithParent(argv)).toEqual(inner)
+    const script = `require('node:child_process').spawn(${JSON.stringify(argv[0])}, ${JSON.stringify(argv.slice(1))}, { stdio: 'ignore', detached: true }); setInterval(() => {}, 1000)`
+    const parent = execa(process.execPath, ['-e', script], { reject: false })
+    const tree = async (): Promise<number[]> => (await execa('pgrep', ['-f', `^sleep 6${process.pid % 10}[12]$`], { reject: false })).stdout.split('\n').filter(Boolean).map(Number)
+    const t0 = Date.now()
+    while ((await tree()).length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20))
+    const pids = await tree()
+    expect(pids).toHaveLength(2)
+    parent.kill('SIGKILL')
+    await parent
+    const deadline = Date.now() + 5000
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(pids.some(alive)).toBe(false)
+  })
 })
