@@ -59,6 +59,7 @@ export async function runDoctor(runner: Runner, config: Config, now = Date.now()
       })
     }
     checks.push(tool('pv', 'pv', 'pv (byte progress through syncoid)', 'sudo apt install pv', 'environment.systemPackages = [ pkgs.pv ];', 'warning'))
+    checks.push(tool('unshare', 'unshare', 'unshare (util-linux: syncoid\'s pipeline dies with the run that started it)', 'sudo apt install util-linux', 'environment.systemPackages = [ pkgs.util-linux ];', 'warning'))
   } else {
     checks.push(tool('setpriv', 'setpriv', 'setpriv (util-linux: a transfer dies with the run that started it)', 'sudo apt install util-linux', 'environment.systemPackages = [ pkgs.util-linux ];', 'warning'))
   }
