@@ -86,9 +86,9 @@ afterEach(async () => {
   serverBus.disconnect()
 })
 
-/** Lets the notifier's Notify call reach the server before the test acts on it. */
+/** Lets the notifier's Notify call reach the server before the test acts on it (D-Bus is slow under CI's load). */
 async function shown(count: number): Promise<void> {
-  for (let i = 0; i < 100 && server.calls.length < count; i++) await sleep(10)
+  for (let i = 0; i < 1000 && server.calls.length < count; i++) await sleep(10)
   expect(server.calls).toHaveLength(count)
 }
 
