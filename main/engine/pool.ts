@@ -173,7 +173,9 @@ async function settled(ctx: StepContext, drive: DriveConfig, pool: string, seenS
   if (left.length) ctx.info(`waiting for what the interrupted run left running on ${pool} to finish writing: ${left.map((p) => `${p.command} (pid ${p.pid})`).join(', ')}`)
   const started = Date.now()
   let alive = left.map((p) => p.pid)
-  while (!ctx.signal.aborted) {
+  for (;;) {
+    // A cancel leaves the pool marked as pulled (and not ours to export): the next run takes it back again.
+    if (ctx.signal.aborted) throw new EngineError('cancelled', `Cancelled while taking back drive "${drive.name}".`)
     const panic = zfsPanic(kernelLog.read(), seenSeq)
     if (panic) return panic
     if (!alive.length && Date.now() - started >= RECOVERY.settleMs) return null
@@ -186,7 +188,6 @@ async function settled(ctx: StepContext, drive: DriveConfig, pool: string, seenS
     }
     alive = alive.length ? await waitForExit(alive, 1000, ctx.signal) : (await new Promise((r) => setTimeout(r, 500)), [])
   }
-  return null
 }
 
 async function needsReboot(drive: DriveConfig, pool: string, why: string): Promise<EngineError> {

@@ -303,6 +303,17 @@ describe('the drive plugged back in while its pool is still imported', () => {
     expect((await importDrivePool(later.ctx, drive, { statePath })).recovered).toBe(true)
   })
 
+  it('a cancel while the clear settles stops the run and keeps the mark, so the next run takes the pool back again', async () => {
+    const statePath = join(tmp(), 'verified.json')
+    markPulled(statePath, drive.poolGuid, true)
+    RECOVERY.settleMs = 60_000
+    const controller = new AbortController()
+    const { ctx } = scripted({ health: 'SUSPENDED', pool: 'PULLED', leaf: '', afterClear: healthy })
+    setTimeout(() => controller.abort(), 100)
+    await expect(importDrivePool({ ...ctx, signal: controller.signal }, drive, { statePath })).rejects.toMatchObject({ code: 'cancelled' })
+    expect(wasPulled(statePath, drive.poolGuid)).toBe(true)
+  })
+
   it('a healthy pool imported before is left alone', async () => {
     const { ctx, ran } = scripted(healthy)
     expect(await importDrivePool(ctx, drive)).toMatchObject({ recovered: false, importedByUs: false })
