@@ -10,13 +10,14 @@ import { ExecaRunner } from '../../main/system/runner'
 import { replug, unplug } from './guest/drives'
 import { configFor, importedPools, makeBackupDrive, makeSource, PASSPHRASE, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
+import { unwrapDieWithParent } from '../../main/system/setpriv'
 
 const tmp = mkdtempSync('/tmp/errors-')
 chmodSync(tmp, 0o755)
 // The run lock wants a root-only directory; tmp is 0755 so the non-root CLI tests can read the config.
 const lockPath = join(mkdtempSync('/tmp/errors-lock-'), 'run.lock')
 
-const sends = (commands: string[][]): boolean => commands.some((a) => (a[0] === 'syncoid' && !a.includes('--version')) || (a.includes('zfs') && a.includes('send') && !a.includes('-n')))
+const sends = (commands: string[][]): boolean => commands.some((a) => (unwrapDieWithParent(a)[0] === 'syncoid' && !a.includes('--version')) || (a.includes('zfs') && a.includes('send') && !a.includes('-n')))
 
 async function run(config: Config, extra: { dryRun?: boolean } = {}) {
   const events: RunEvent[] = []

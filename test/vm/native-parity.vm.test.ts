@@ -14,6 +14,7 @@ import { unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
+import { unwrapDieWithParent } from '../../main/system/setpriv'
 
 const tmp = mkdtempSync('/tmp/parity-')
 const APP_TARGET = 'pnat/laptop'
@@ -137,8 +138,9 @@ describe('the native engine and the guide\'s syncoid end in the same place', () 
     await snap(src)
     const r = await run({ ...config, replication: { ...config.replication, engine: 'syncoid' } })
     expect(r.error).toBeUndefined()
-    const syncoid = r.commands.find((a) => a[0] === 'syncoid' && !a.includes('--version'))
-    expect(syncoid).toEqual(['syncoid', '--sendoptions=w', '--compress=none', '--no-sync-snap', '--no-rollback', '--pv-options=-f -n -b -i 0.5', src.dataset, APP_TARGET])
+    const syncoid = r.commands.find((a) => unwrapDieWithParent(a)[0] === 'syncoid' && !a.includes('--version'))
+    // In a PID namespace that dies with the run (setpriv.ts), so its shell pipeline cannot outlive it.
+    expect(syncoid).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--', 'syncoid', '--sendoptions=w', '--compress=none', '--no-sync-snap', '--no-rollback', '--pv-options=-f -n -b -i 0.5', src.dataset, APP_TARGET])
     expect(r.commands).toContainEqual(['zfs', 'destroy', `${APP_TARGET}@${before[0]}`])
     await guideSyncoid()
     await expectSameOnBoth()
@@ -148,6 +150,6 @@ describe('the native engine and the guide\'s syncoid end in the same place', () 
     const colon = configFor(src, [{ name: 'Native', drive: appDrive, target: 'pnat/lap:top' }], { afterBackup: { export: false, powerOff: false }, replication: { ...config.replication, engine: 'syncoid' } })
     const r = await run(colon)
     expect(r.error).toMatchObject({ code: 'syncoid-unsafe-name' })
-    expect(r.commands.some((a) => a[0] === 'syncoid' && !a.includes('--version'))).toBe(false)
+    expect(r.commands.some((a) => unwrapDieWithParent(a)[0] === 'syncoid' && !a.includes('--version'))).toBe(false)
   })
 })
