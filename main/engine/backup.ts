@@ -70,6 +70,24 @@ function pulledMidRun(ctx: StepContext, s: BackupState): void {
   ctx.fail(disconnectedError(s.drive))
 }
 
+/** How long a failing step on a watched drive waits for udev to say whether the disk went. */
+const PULL_GRACE_MS = 3000
+
+/**
+ * A command on the drive can fail a moment before udev removes the disk's link (a pulled drive's
+ * `zfs destroy` says "could not find any snapshots to destroy"): a step that failed on a watched drive
+ * gives the link that moment, and a drive that went fails the run as the watch would have made it.
+ */
+async function pulledMeanwhile(ctx: StepContext, s: BackupState): Promise<boolean> {
+  if (!s.watch || (ctx.signal.aborted && !s.pulled)) return s.pulled ?? false
+  const disk = s.pool?.disk ?? s.drive.disk
+  for (let waited = 0; !s.pulled && waited <= PULL_GRACE_MS; waited += 100) {
+    if (!devices.present(disk)) pulledMidRun(ctx, s)
+    else await new Promise((r) => setTimeout(r, 100))
+  }
+  return s.pulled ?? false
+}
+
 /** What a run says when its drive went while it wrote to it. */
 export function disconnectedError(drive: DriveConfig): EngineError {
   return new EngineError(
@@ -171,10 +189,9 @@ const replicate: Step<BackupState> = {
       if (s.config.replication.engine === 'syncoid') await replicateSyncoid(ctx, s.drive, s.plans, s.config.replication)
       else await replicateNative(ctx, s.plans, s.config.replication)
     } catch (err) {
-      // The I/O error can reach the receive a moment before udev removes the disk's link: the run fails as
-      // the watch would have made it (the error that stopped this step stays its record).
-      if (s.watch && !devices.present(s.pool?.disk ?? s.drive.disk)) pulledMidRun(ctx, s)
-      if (s.pulled) throw err
+      // The I/O error can reach the receive a moment before udev removes the disk's link (the error that
+      // stopped this step stays its record).
+      if (await pulledMeanwhile(ctx, s)) throw err
       throw err instanceof DriveFullError ? await withPruneOffer(ctx, err, s) : err
     }
   },
@@ -187,7 +204,10 @@ const prune: Step<BackupState> = {
     if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
     s.after = await listingsAfter(ctx.runner, s.config.replication.engine, s.plans)
     if ((s.drive.retention ?? 'mirror') === 'mirror' && !s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
-    const { removed } = await pruneDrive(ctx, s.config, s.drive, s.plans, s.after, s.dryRun)
+    const { removed } = await pruneDrive(ctx, s.config, s.drive, s.plans, s.after, s.dryRun).catch(async (err: unknown) => {
+      await pulledMeanwhile(ctx, s)
+      throw err
+    })
     return removed ? { note: `${s.dryRun ? 'would remove' : 'removed'} ${removed} (${describeRetention(s.drive.retention ?? 'mirror')})` } : { skipped: 'nothing to remove' }
   },
 }
@@ -197,7 +217,10 @@ const verify: Step<BackupState> = {
   title: 'Verify the copy is encrypted and complete',
   async run(ctx, s) {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
-    await verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined)
+    await verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined).catch(async (err: unknown) => {
+      await pulledMeanwhile(ctx, s)
+      throw err
+    })
   },
 }
 
