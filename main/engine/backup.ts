@@ -88,6 +88,16 @@ async function pulledMeanwhile(ctx: StepContext, s: BackupState): Promise<boolea
   return s.pulled ?? false
 }
 
+/** A step's work on the watched drive: when it fails, the drive's going first gets its say (pulledMeanwhile). */
+async function onDrive<T>(ctx: StepContext, s: BackupState, work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (err) {
+    await pulledMeanwhile(ctx, s)
+    throw err
+  }
+}
+
 /** What a run says when its drive went while it wrote to it. */
 export function disconnectedError(drive: DriveConfig): EngineError {
   return new EngineError(
@@ -204,10 +214,7 @@ const prune: Step<BackupState> = {
     if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
     s.after = await listingsAfter(ctx.runner, s.config.replication.engine, s.plans)
     if ((s.drive.retention ?? 'mirror') === 'mirror' && !s.config.replication.deleteTargetSnapshots) return { skipped: 'deleteTargetSnapshots is off' }
-    const { removed } = await pruneDrive(ctx, s.config, s.drive, s.plans, s.after, s.dryRun).catch(async (err: unknown) => {
-      await pulledMeanwhile(ctx, s)
-      throw err
-    })
+    const { removed } = await onDrive(ctx, s, pruneDrive(ctx, s.config, s.drive, s.plans, s.after, s.dryRun))
     return removed ? { note: `${s.dryRun ? 'would remove' : 'removed'} ${removed} (${describeRetention(s.drive.retention ?? 'mirror')})` } : { skipped: 'nothing to remove' }
   },
 }
@@ -217,10 +224,7 @@ const verify: Step<BackupState> = {
   title: 'Verify the copy is encrypted and complete',
   async run(ctx, s) {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
-    await verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined).catch(async (err: unknown) => {
-      await pulledMeanwhile(ctx, s)
-      throw err
-    })
+    await onDrive(ctx, s, verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined))
   },
 }
 

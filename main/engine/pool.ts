@@ -186,7 +186,8 @@ async function settled(ctx: StepContext, drive: DriveConfig, pool: string, seenS
         'Nothing was started on top of it. Leave the drive connected and back up again later: what it wrote is kept, and the next run continues from there.',
       )
     }
-    alive = alive.length ? await waitForExit(alive, 1000, ctx.signal) : (await new Promise((r) => setTimeout(r, 500)), [])
+    if (alive.length) alive = await waitForExit(alive, 1000, ctx.signal)
+    else await new Promise((r) => setTimeout(r, 500))
   }
 }
 

@@ -107,10 +107,8 @@ export async function stuckProcesses(commands: readonly string[] = ['zfs', 'zpoo
   const out: StuckProcess[] = []
   const pids = await procPids(procRoot)
   for (const pid of pids) {
-    const stat = await tryRead(join(procRoot, String(pid), 'stat'))
-    // "PID (comm) S …": comm may hold spaces and parentheses, so the state follows the last ')'.
-    const m = stat ? /^\d+ \((.*)\) (\S)/s.exec(stat) : null
-    if (m && m[2] === 'D' && commands.includes(m[1]!)) out.push({ pid, command: m[1]! })
+    const st = await procState(procRoot, pid)
+    if (st?.state === 'D' && commands.includes(st.command)) out.push({ pid, command: st.command })
   }
   return out
 }
@@ -150,9 +148,17 @@ export async function waitForExit(pids: readonly number[], timeoutMs: number, si
 async function stillAlive(pids: readonly number[], procRoot: string): Promise<number[]> {
   const out: number[] = []
   for (const pid of pids) {
-    const stat = await tryRead(join(procRoot, String(pid), 'stat'))
+    const st = await procState(procRoot, pid)
     // A zombie has exited; only its parent's wait is missing.
-    if (stat && !/^\d+ \(.*\) Z/s.test(stat)) out.push(pid)
+    if (st && st.state !== 'Z') out.push(pid)
   }
   return out
+}
+
+/** /proc/PID/stat's command and state, or null when the process is gone. */
+async function procState(procRoot: string, pid: number): Promise<{ command: string; state: string } | null> {
+  const stat = await tryRead(join(procRoot, String(pid), 'stat'))
+  // "PID (comm) S …": comm may hold spaces and parentheses, so the state follows the last ')'.
+  const m = stat ? /^\d+ \((.*)\) (\S)/s.exec(stat) : null
+  return m ? { command: m[1]!, state: m[2]! } : null
 }
