@@ -1,7 +1,7 @@
 // The privileged helper's entry: started as root by pkexec through the app's polkit action (see
 // build/linux/), or by root directly. It reads one job on stdin, runs it, streams RunEvents on stdout and
 // exits when done; closing its stdin cancels the run. It takes no arguments and trusts no environment.
-import { ExecaRunner } from './system/runner'
+import { ProcessRunner } from './system/runner'
 import { helperMain } from './helper/main'
 import { HELPER_EXIT } from './helper/job'
 import { sleepHolder } from './engine/sleep'
@@ -30,7 +30,7 @@ helperMain(
     },
   },
   // The backup-on-plug service runs the CLI, which is built (and packaged) next to this file.
-  { runner: new ExecaRunner(), holdSleep: sleepHolder(), auto: { service: serviceCommand(join(dirname(process.argv[1] ?? '/'), 'cli.js')) } },
+  { runner: new ProcessRunner(), holdSleep: sleepHolder(), auto: { service: serviceCommand(join(dirname(process.argv[1] ?? '/'), 'cli.js')) } },
 ).then(
   (code) => {
     process.stdin.destroy()

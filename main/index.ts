@@ -7,7 +7,7 @@ import { availableVerbs } from './helper/dispatch'
 import { defaultHistoryPath } from './history/store'
 import { DriveWatcher } from './services/drive-watcher'
 import { Notifier } from './services/notifications'
-import { ExecaRunner } from './system/runner'
+import { ProcessRunner } from './system/runner'
 import { createCoordinator } from './app/coordinator'
 import { registerIpc, senderIs } from './app/ipc'
 import { launchAction, unpackedPath } from './app/launch'
@@ -63,7 +63,7 @@ if (!app.requestSingleInstanceLock()) {
       configPath: defaultConfigPath(),
       historyPath: defaultHistoryPath(),
       launcher: new PkexecLauncher({ command: helperCommand({ installedHelper: installedHelper(app.getAppPath()), env: process.env, execPath: process.execPath, outMainDir: __dirname }) }),
-      runner: new ExecaRunner(),
+      runner: new ProcessRunner(),
       availableVerbs: availableVerbs(),
       startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
       notifier,

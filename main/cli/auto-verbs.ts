@@ -6,7 +6,7 @@ import { EngineError } from '../engine/errors'
 import { readOwnedConfig } from '../config/owned'
 import { sleepHolder } from '../engine/sleep'
 import type { RunEvent } from '../../shared/events'
-import { ExecaRunner } from '../system/runner'
+import { ProcessRunner } from '../system/runner'
 import { dropPrivileges, invokingUser, userDefaultPaths } from './invoker'
 import { runWithEvents } from './run-events'
 import { EXIT, type CliCommand, type VerbContext } from './command'
@@ -19,7 +19,7 @@ async function toggle(ctx: VerbContext, on: boolean): Promise<number> {
     ctx.io.err(`✗ auto ${on ? 'enable' : 'disable'} installs a udev rule and a systemd service, which needs root: sudo zfs-drive-backup auto ${on ? 'enable' : 'disable'} --drive NAME\n`)
     return EXIT.failed
   }
-  const runner = new ExecaRunner()
+  const runner = new ProcessRunner()
   const user = await invokingUser(runner)
   if (!user) throw new EngineError('user-unknown', 'Cannot tell which user this is for (no passwd entry for the invoking uid).')
   const defaults = userDefaultPaths(user)
@@ -62,7 +62,7 @@ export const autoVerbs: Record<string, CliCommand> = {
       if (sub === 'run') {
         // Loaded only here: it brings D-Bus (notifications), which no other verb needs at start-up.
         const { runHeadless } = await import('./headless')
-        const runner = new ExecaRunner()
+        const runner = new ProcessRunner()
         return runHeadless(arg, ctx.io, ctx.signal, { runner, holdSleep: sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) }) })
       }
       ctx.io.err(`usage: zfs-drive-backup ${autoVerbs.auto!.usage}\n`)

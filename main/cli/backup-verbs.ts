@@ -4,7 +4,7 @@ import { pickDrive } from '../engine/preflight'
 import { sleepHolder, withSleepHeld } from '../engine/sleep'
 import { eject } from '../engine/eject'
 import { readRuns } from '../history/store'
-import { ExecaRunner } from '../system/runner'
+import { ProcessRunner } from '../system/runner'
 import { duration } from './format'
 import { runWithEvents } from './run-events'
 import { EXIT, historyOf, type CliCommand } from './command'
@@ -33,7 +33,7 @@ export const backupVerbs: Record<string, CliCommand> = {
       // A dry run writes nothing, so it lets the laptop sleep.
       const hold = dryRun ? undefined : sleepHolder({ onUnavailable: (why) => ctx.io.err(`! sleep is not held off: ${why}\n`) })
       return runWithEvents(ctx.io, ctx.json, dryRun ? null : historyOf(ctx), (emit) =>
-        withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ExecaRunner(), emit, signal: ctx.signal, dryRun, pruneFirst, ...(discard ? { discard } : {}), ...(driveName ? { driveName } : {}) })),
+        withSleepHeld(hold, `Backing up to ${pickDrive(config, driveName).name}`, () => backup({ config, runner: new ProcessRunner(), emit, signal: ctx.signal, dryRun, pruneFirst, ...(discard ? { discard } : {}), ...(driveName ? { driveName } : {}) })),
       )
     },
   },
@@ -44,7 +44,7 @@ export const backupVerbs: Record<string, CliCommand> = {
     options: driveOption,
     run: (ctx) =>
       runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
-        eject({ config: ctx.config, runner: new ExecaRunner(), emit, signal: ctx.signal, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
+        eject({ config: ctx.config, runner: new ProcessRunner(), emit, signal: ctx.signal, ...(typeof ctx.values.drive === 'string' ? { driveName: ctx.values.drive } : {}) }),
       ),
   },
   history: {

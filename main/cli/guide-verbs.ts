@@ -1,7 +1,7 @@
 // The guide's section 10 from a terminal: delegation (10.4) and snapshots by hand (10.3).
 import { changeDelegation, invokingUidFrom, PERMISSION_USES, readDelegation, resolveUser, type DelegationReport } from '../engine/delegation'
 import { configuredSnapshot, handSnapshot } from '../engine/hand-snapshot'
-import { displayCommand, ExecaRunner } from '../system/runner'
+import { displayCommand, ProcessRunner } from '../system/runner'
 import { confirmTyped } from './confirm'
 import { runWithEvents } from './run-events'
 import { EXIT, historyOf, type CliCommand, type VerbContext } from './command'
@@ -36,7 +36,7 @@ export const guideVerbs: Record<string, CliCommand> = {
         ctx.io.err(`delegation needs check, grant or revoke\n\nusage: zfs-drive-backup ${guideVerbs.delegation!.usage}\n`)
         return EXIT.usage
       }
-      const runner = new ExecaRunner()
+      const runner = new ProcessRunner()
       // As root, whom sudo/doas/pkexec names (main/config/owner.ts's answer); otherwise yourself.
       const user = await resolveUser(runner, ctx.owner?.uid ?? (await invokingUidFrom(process.env)))
       const report = await readDelegation(runner, ctx.config, user, str(ctx.values.source))
@@ -74,7 +74,7 @@ export const guideVerbs: Record<string, CliCommand> = {
     options: { confirm: { type: 'string' }, yes: { type: 'boolean' } },
     async run(ctx) {
       const [sub, a, b] = ctx.positionals
-      const runner = new ExecaRunner()
+      const runner = new ProcessRunner()
       if (sub === 'create' && a && b) {
         return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) => handSnapshot({ config: ctx.config, action: { kind: 'create', source: a, name: b }, runner, emit, signal: ctx.signal }))
       }

@@ -7,7 +7,7 @@ import { describeNextBase } from '../engine/next-base'
 import { bytes } from '../engine/units'
 import { readDriveSnapshots, timelines, type DriveUnread } from '../engine/snapshots'
 import { readRuns } from '../history/store'
-import { ExecaRunner } from '../system/runner'
+import { ProcessRunner } from '../system/runner'
 import { diffArgv, parseDiff } from '../system/zfs'
 import { duration } from './format'
 import { statusExitCode } from './status-exit'
@@ -24,7 +24,7 @@ export const infoVerbs: Record<string, CliCommand> = {
     summary: 'check every prerequisite and show how to fix what fails (Debian and NixOS)',
     usage: 'doctor',
     async run(ctx) {
-      const checks = await runDoctor(new ExecaRunner(), ctx.config)
+      const checks = await runDoctor(new ProcessRunner(), ctx.config)
       for (const c of checks) {
         if (ctx.json) {
           ctx.io.out(jsonLine('doctor', c))
@@ -50,7 +50,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         if (!ctx.json) ctx.io.out('No backup drive is configured. Set one up with `zfs-drive-backup setup` or adopt one with `zfs-drive-backup adopt`.\n')
         return statusExitCode([])
       }
-      const runner = new ExecaRunner()
+      const runner = new ProcessRunner()
       const reports = []
       for (const d of drives) {
         const r = { ...(await readDriveStatus(runner, ctx.config, d, runs)), autoBackup: autoBackupState(d, ctx.owner?.uid ?? process.getuid?.() ?? 0) }
@@ -79,7 +79,7 @@ export const infoVerbs: Record<string, CliCommand> = {
     async run(ctx) {
       const drive = pickDrive(ctx.config, typeof ctx.values.drive === 'string' ? ctx.values.drive : undefined)
       // As root a connected drive is imported read-only for the listing and exported again.
-      const both = await readDriveSnapshots(new ExecaRunner(), drive, { importReadOnly: process.getuid?.() === 0 })
+      const both = await readDriveSnapshots(new ProcessRunner(), drive, { importReadOnly: process.getuid?.() === 0 })
       const note = both.unread ? unreadNote(drive.name, both.unread) : null
       for (const t of timelines(both)) {
         const rows = t.rows.map((r) => ({ name: r.snapshot, creation: Date.parse(r.createdAt) / 1000, guid: r.guid, laptop: r.onSource, drive: r.onDrive, ...(r.retention ? { retention: r.retention } : {}) })).reverse()
@@ -106,7 +106,7 @@ export const infoVerbs: Record<string, CliCommand> = {
         ctx.io.err('diff needs two snapshots: zfs-drive-backup diff pool/ds@a pool/ds@b\n')
         return EXIT.usage
       }
-      const r = await new ExecaRunner().run(diffArgv(a, b))
+      const r = await new ProcessRunner().run(diffArgv(a, b))
       const entries = parseDiff(r.stdout)
       if (ctx.json) for (const e of entries) ctx.io.out(jsonLine('diff', e))
       else {

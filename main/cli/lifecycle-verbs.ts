@@ -8,7 +8,7 @@ import { lastScrub, scrub, scrubDue } from '../engine/scrub'
 import { setup } from '../engine/setup'
 import { verifyKey } from '../engine/verify-key'
 import { readRuns } from '../history/store'
-import { ExecaRunner } from '../system/runner'
+import { ProcessRunner } from '../system/runner'
 import { bytes, duration } from './format'
 import { runWithEvents } from './run-events'
 import { sleepHolder, withSleepHeld } from '../engine/sleep'
@@ -29,7 +29,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
     summary: 'disks a backup drive could be set up on (USB first), and why the others cannot',
     usage: 'disks [--json]',
     async run(ctx) {
-      const list = await listDiskCandidates(new ExecaRunner(), ctx.config.drives)
+      const list = await listDiskCandidates(new ProcessRunner(), ctx.config.drives)
       for (const d of list) {
         if (ctx.json) {
           ctx.io.out(jsonLine('disks', d))
@@ -72,7 +72,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
           config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, disk, name, confirm: str(ctx.values.confirm), sources,
           ...(str(ctx.values.pool) ? { pool: str(ctx.values.pool)! } : {}),
           reformat: Boolean(ctx.values.reformat), powerOff: Boolean(ctx.values['power-off']),
-          runner: new ExecaRunner(), emit, signal: ctx.signal,
+          runner: new ProcessRunner(), emit, signal: ctx.signal,
         })),
       )
     },
@@ -96,7 +96,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
           config: ctx.config, configPath: ctx.configPath, configOwner: ctx.owner, pool, target, failmodeContinue: Boolean(ctx.values['failmode-continue']),
           ...(str(ctx.values.name) ? { name: str(ctx.values.name)! } : {}),
           ...(str(ctx.values.source) ? { source: str(ctx.values.source)! } : {}),
-          runner: new ExecaRunner(), emit, signal: ctx.signal,
+          runner: new ProcessRunner(), emit, signal: ctx.signal,
         }),
       )
     },
@@ -122,7 +122,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
       // Held only while we follow the scrub (--wait); without it the command returns at once.
       return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
         withSleepHeld(ctx.values.wait ? holdSleep(ctx) : undefined, `Scrubbing ${str(ctx.values.drive) ?? ctx.config.drives[0]?.name ?? 'the drive'}`, () =>
-          scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ExecaRunner(), emit, signal: ctx.signal })),
+          scrub({ config: ctx.config, ...driveName(ctx), wait: Boolean(ctx.values.wait), runner: new ProcessRunner(), emit, signal: ctx.signal })),
       )
     },
   },
@@ -138,7 +138,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
     options: { drive: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } },
     async run(ctx) {
       const [sub, ...rest] = ctx.positionals
-      const runner = new ExecaRunner()
+      const runner = new ProcessRunner()
       switch (sub) {
         case 'open':
           return runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
@@ -176,7 +176,7 @@ export const lifecycleVerbs: Record<string, CliCommand> = {
     options: { drive: { type: 'string' } },
     run: (ctx) =>
       runWithEvents(ctx.io, ctx.json, historyOf(ctx), (emit) =>
-        verifyKey({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner: new ExecaRunner(), emit, signal: ctx.signal }),
+        verifyKey({ config: ctx.config, ...driveName(ctx), passphrase: ask(ctx), runner: new ProcessRunner(), emit, signal: ctx.signal }),
       ),
   },
 }

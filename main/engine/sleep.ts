@@ -3,7 +3,7 @@
 // kernel if the process dies. Where there is no logind (no systemd-inhibit, no system bus) the run goes
 // on without one: losing the lock must never cost the backup.
 import { which } from './tools'
-import { CommandError, ExecaRunner, type Runner } from '../system/runner'
+import { CommandError, ProcessRunner, type Runner } from '../system/runner'
 import { systemdInhibitArgv } from '../system/inhibit'
 
 export const INHIBIT_WHO = 'ZFS Drive Backup'
@@ -21,7 +21,7 @@ export interface HoldSleepOptions {
 }
 
 export function sleepHolder(o: HoldSleepOptions = {}): HoldSleep {
-  const runner = o.runner ?? new ExecaRunner()
+  const runner = o.runner ?? new ProcessRunner()
   return async (why) => {
     if (!which('systemd-inhibit', o.path) || !which('tail', o.path)) {
       o.onUnavailable?.('systemd-inhibit is not installed')

@@ -2,7 +2,6 @@
 // show the exact command it ran. Secrets only ever travel on stdin (`input`), which is never recorded.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync } from 'node:fs'
-import { execa } from 'execa'
 import { openFifo, type OsPipe } from './fifo'
 
 export interface CommandResult {
@@ -128,7 +127,7 @@ export function displayCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }
 
-export class ExecaRunner implements Runner {
+export class ProcessRunner implements Runner {
   private listeners = new Set<CommandListener>()
 
   onCommand(listener: CommandListener): () => void {
@@ -153,15 +152,12 @@ export class ExecaRunner implements Runner {
     if (!file) throw new Error('empty command')
     for (const l of this.listeners) l(argv)
     const started = Date.now()
-    const child = execa(file, args, {
-      reject: false,
-      input: options.input,
-      stdin: options.input === undefined ? 'ignore' : 'pipe',
-      timeout: options.timeoutMs,
-      env: { LC_ALL: 'C', ...options.env },
-      stripFinalNewline: false,
+    const child = spawn(file, args, {
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', ...options.env },
       detached: options.group ?? false,
     })
+    const ended = collect(child, options)
     let cancelled = false
     let giveUp: (afterCancel: boolean) => void = () => undefined
     const stuck = new Promise<never>((_, reject) => {
@@ -186,28 +182,65 @@ export class ExecaRunner implements Runner {
     }
     if (options.signal?.aborted) cancel()
     options.signal?.addEventListener('abort', cancel, { once: true })
-    if (options.onStdoutLine) lines(child.stdout!, options.onStdoutLine)
-    if (options.onStderrLine) lines(child.stderr!, options.onStderrLine)
-    let r: Awaited<typeof child>
+    let r: Collected
     try {
-      r = await Promise.race([child, stuck])
+      r = await Promise.race([ended, stuck])
     } finally {
       clearTimeout(deadline)
       clearTimeout(afterCancel)
       options.signal?.removeEventListener('abort', cancel)
     }
-    const result: CommandResult = {
-      argv,
-      exitCode: typeof r.exitCode === 'number' ? r.exitCode : -1,
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? ''),
-      durationMs: Date.now() - started,
-    }
-    if (cancelled) throw new CommandError(argv, r.exitCode ?? null, result.stderr, true)
-    if (r.failed && typeof r.exitCode !== 'number') throw new CommandError(argv, null, `${r.shortMessage ?? ''}\n${result.stderr}`)
+    const result: CommandResult = { argv, exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started }
+    if (cancelled) throw new CommandError(argv, r.exitCode, result.stderr, true)
+    if (r.exitCode === null) throw new CommandError(argv, null, `${r.why}\n${result.stderr}`)
     if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(argv, result.exitCode, result.stderr, false, result.stdout)
     return result
   }
+}
+
+/** How a command of `run` ended: its exit code, or null and why (not started, a signal, the timeout). */
+interface Collected {
+  exitCode: number | null
+  why: string
+  stdout: string
+  stderr: string
+}
+
+/** Most output kept of a command; one that prints more is killed (nothing this app runs prints that much). */
+const OUTPUT_LIMIT = 100 * 1024 * 1024
+
+/** Gathers a child's output, feeds `input` to its stdin, enforces `timeoutMs`, and settles once it closed. */
+function collect(child: ChildProcess, o: RunOptions): Promise<Collected> {
+  const out = { stdout: '', stderr: '' }
+  let size = 0
+  let why = ''
+  const stop = (reason: string, sig: NodeJS.Signals): void => {
+    why ||= reason
+    child.kill(sig)
+  }
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.setEncoding('utf8')
+    child[name]!.on('data', (chunk: string) => {
+      out[name] += chunk
+      if ((size += chunk.length) > OUTPUT_LIMIT) stop(`its output passed ${OUTPUT_LIMIT} characters`, 'SIGKILL')
+    })
+  }
+  if (o.onStdoutLine) lines(child.stdout!, o.onStdoutLine)
+  if (o.onStderrLine) lines(child.stderr!, o.onStderrLine)
+  if (o.input !== undefined) {
+    // A command that exits without reading its stdin must not crash us with EPIPE.
+    child.stdin!.on('error', () => undefined)
+    child.stdin!.end(o.input)
+  }
+  const timer = o.timeoutMs ? setTimeout(() => stop(`timed out after ${o.timeoutMs} ms`, 'SIGTERM'), o.timeoutMs) : undefined
+  return new Promise((resolve) => {
+    child.once('error', (err) => (why ||= err.message))
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      const exitCode = why || code === null ? null : code
+      resolve({ exitCode, why: why || `killed by ${signal ?? 'a signal'}`, ...out })
+    })
+  })
 }
 
 /** Stops waiting for a child: it no longer keeps this process alive, nor do its pipes. */

@@ -20,7 +20,7 @@ import { PkexecLauncher } from '../../main/app/privileged'
 import { availableVerbs } from '../../main/helper/dispatch'
 import { readRuns } from '../../main/history/store'
 import { DriveWatcher } from '../../main/services/drive-watcher'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import { invokeContract, type InvokeChannel } from '../../preload/contract'
 import { waitFor, type UsbDrive } from '../vm/guest/drives'
 import { hostShare, qmpAddress } from '../vm/guest/env'
@@ -64,7 +64,7 @@ export async function main(): Promise<void> {
     configPath,
     historyPath,
     launcher: new PkexecLauncher({ command: helper, cwd: PROJECT }),
-    runner: new ExecaRunner(),
+    runner: new ProcessRunner(),
     availableVerbs: availableVerbs(),
     startWatcher: (drives, listen) => DriveWatcher.start({ drives }, listen),
     // No session bus in the guest, and nobody to read a notification: the window is what is tested.

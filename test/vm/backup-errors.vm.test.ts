@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backup } from '../../main/engine/backup'
 import type { RunEvent } from '../../shared/events'
 import type { Config } from '../../main/config/schema'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import { replug, unplug } from './guest/drives'
 import { configFor, importedPools, makeBackupDrive, makeSource, PASSPHRASE, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
@@ -21,7 +21,7 @@ const sends = (commands: string[][]): boolean => commands.some((a) => (unwrapDie
 
 async function run(config: Config, extra: { dryRun?: boolean } = {}) {
   const events: RunEvent[] = []
-  const outcome = await backup({ config, runner: new ExecaRunner(), lockPath, signal: new AbortController().signal, emit: (e) => events.push(e), ...extra })
+  const outcome = await backup({ config, runner: new ProcessRunner(), lockPath, signal: new AbortController().signal, emit: (e) => events.push(e), ...extra })
   return { outcome, events, commands: events.flatMap((e) => (e.type === 'command' ? [e.argv] : [])), error: events.find((e) => e.type === 'error') as Extract<RunEvent, { type: 'error' }> | undefined }
 }
 

@@ -8,7 +8,7 @@ import { backup } from '../../main/engine/backup'
 import type { RunEvent } from '../../shared/events'
 import { RunEvent as RunEventSchema } from '../../shared/events'
 import { acquireLock } from '../../main/engine/lock'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import type { Config } from '../../main/config/schema'
 import { plug, replug, unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
@@ -22,7 +22,7 @@ const lockPath = join(tmp, 'run.lock')
 async function run(config: Config, opts: { driveName?: string; signal?: AbortSignal; onEvent?: (e: RunEvent) => void } = {}) {
   const events: RunEvent[] = []
   const outcome = await backup({
-    config, runner: new ExecaRunner(), lockPath, signal: opts.signal ?? new AbortController().signal,
+    config, runner: new ProcessRunner(), lockPath, signal: opts.signal ?? new AbortController().signal,
     ...(opts.driveName ? { driveName: opts.driveName } : {}),
     emit: (e) => {
       RunEventSchema.parse(e)

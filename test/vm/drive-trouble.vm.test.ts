@@ -11,7 +11,7 @@ import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Config } from '../../main/config/schema'
 import { backup } from '../../main/engine/backup'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import type { RunEvent } from '../../shared/events'
 import { RunRecord } from '../../shared/run-record'
 import { setWriteLimit, unplug } from './guest/drives'
@@ -44,7 +44,7 @@ async function cli(config: Config, args: string[] = [], name = 'run') {
 /** The engine in this process, as the CLI runs it but without its start-up: for runs that only set the scene or recover. */
 async function engine(cfg: Config, signal = new AbortController().signal) {
   const events: RunEvent[] = []
-  const outcome = await backup({ config: cfg, runner: new ExecaRunner(), signal, emit: (e) => void events.push(e) })
+  const outcome = await backup({ config: cfg, runner: new ProcessRunner(), signal, emit: (e) => void events.push(e) })
   return {
     outcome, events,
     error: events.find((e) => e.type === 'error'),

@@ -17,7 +17,7 @@ import { lastScrub, scrub } from '../../main/engine/scrub'
 import { setup } from '../../main/engine/setup'
 import { verifyKey } from '../../main/engine/verify-key'
 import { applyEvent, type RunRecord } from '../../shared/run-record'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import { newDrive, plug, unplug, type UsbDrive } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { corrupt } from './guest/corrupt'
@@ -29,7 +29,7 @@ const tmp = mkdtempSync('/tmp/life-')
 const lockPath = join(tmp, 'run.lock')
 const configPath = join(tmp, 'config.json')
 const signal = new AbortController().signal
-const runner = new ExecaRunner()
+const runner = new ProcessRunner()
 const timings: Record<string, number> = {}
 
 let src: SourcePool

@@ -9,7 +9,7 @@ import { backup } from '../../main/engine/backup'
 import type { RunEvent } from '../../shared/events'
 import { RunEvent as RunEventSchema } from '../../shared/events'
 import type { Config } from '../../main/config/schema'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import { unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, type BackupDrive, type SourcePool } from './guest/pools'
@@ -28,7 +28,7 @@ let config: Config
 async function run(cfg: Config) {
   const events: RunEvent[] = []
   const outcome = await backup({
-    config: cfg, runner: new ExecaRunner(), lockPath: join(tmp, 'run.lock'), signal: new AbortController().signal,
+    config: cfg, runner: new ProcessRunner(), lockPath: join(tmp, 'run.lock'), signal: new AbortController().signal,
     emit: (e) => {
       RunEventSchema.parse(e)
       events.push(e)

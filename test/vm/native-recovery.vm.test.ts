@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backup } from '../../main/engine/backup'
 import type { RunEvent } from '../../shared/events'
 import { RunEvent as RunEventSchema } from '../../shared/events'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import type { Config } from '../../main/config/schema'
 import { setWriteLimit, unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
@@ -23,7 +23,7 @@ const statePath = join(tmp, 'state', 'verified.json')
 async function run(config: Config, opts: { signal?: AbortSignal; onEvent?: (e: RunEvent) => void; dryRun?: boolean; driveName?: string } = {}) {
   const events: RunEvent[] = []
   const outcome = await backup({
-    config, runner: new ExecaRunner(), statePath, signal: opts.signal ?? new AbortController().signal, dryRun: opts.dryRun ?? false,
+    config, runner: new ProcessRunner(), statePath, signal: opts.signal ?? new AbortController().signal, dryRun: opts.dryRun ?? false,
     ...(opts.driveName ? { driveName: opts.driveName } : {}),
     emit: (e) => {
       RunEventSchema.parse(e)

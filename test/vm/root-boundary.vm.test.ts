@@ -10,7 +10,7 @@ import type { Config } from '../../main/config/schema'
 import { backup } from '../../main/engine/backup'
 import { eject } from '../../main/engine/eject'
 import { restoreClose, restoreFile, restoreOpen } from '../../main/engine/restore'
-import { ExecaRunner } from '../../main/system/runner'
+import { ProcessRunner } from '../../main/system/runner'
 import { replug, unplug, waitFor } from './guest/drives'
 import { collect } from './guest/lifecycle-helpers'
 import { configFor, importedPools, makeBackupDrive, makeSource, PASSPHRASE, snap, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
@@ -19,7 +19,7 @@ import { unwrapDieWithParent } from '../../main/system/setpriv'
 
 const tmp = mkdtempSync('/tmp/rootb-')
 const lockPath = join(tmp, 'run.lock')
-const runner = new ExecaRunner()
+const runner = new ProcessRunner()
 const signal = new AbortController().signal
 const mounts = (): string[][] => readFileSync('/proc/self/mounts', 'utf8').trim().split('\n').map((l) => l.split(' '))
 const USER = 'zdbuser'

@@ -15,7 +15,7 @@ import { markPulled, tellOnce, wasPulled } from '../../../main/engine/verified-s
 import { devices } from '../../../main/system/devices'
 import { kernelLog, parseKmsg, zfsPanic } from '../../../main/system/kmsg'
 import { stuckProcesses, waitForExit } from '../../../main/system/processes'
-import { ExecaRunner, PipeError, runPipe, StuckCommandError, type CommandResult } from '../../../main/system/runner'
+import { ProcessRunner, PipeError, runPipe, StuckCommandError, type CommandResult } from '../../../main/system/runner'
 import type { RunEvent } from '../../../shared/events'
 import { fixture } from '../system/fixtures'
 
@@ -74,7 +74,7 @@ describe('watching the drive', () => {
 describe('commands that do not return', () => {
   it('a deadline stops the wait and names the command, leaving it behind', async () => {
     const t0 = Date.now()
-    const err = await new ExecaRunner().run(['sleep', '30'], { deadlineMs: 1000 }).catch((e: unknown) => e)
+    const err = await new ProcessRunner().run(['sleep', '30'], { deadlineMs: 1000 }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StuckCommandError)
     expect((err as StuckCommandError).message).toMatch(/^sleep 30 did not return within 1 s \(pid \d+\)$/)
     expect(Date.now() - t0).toBeLessThan(5000)
@@ -95,7 +95,7 @@ describe('commands that do not return', () => {
   it('the run reports it as a drive that stopped answering, with the step that did not return', async () => {
     const events: RunEvent[] = []
     const outcome = await runPipeline({
-      verb: 'backup', drive: 'T7', state: {}, runner: new ExecaRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
+      verb: 'backup', drive: 'T7', state: {}, runner: new ProcessRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
       steps: [{ id: 'export', title: 'Export the pool', run: async (ctx) => void (await ctx.runner.run(['sleep', '30'], { deadlineMs: 500 })) }],
     })
     expect(outcome).toBe('failed')
@@ -109,7 +109,7 @@ describe('a run failed from outside its step', () => {
     const events: RunEvent[] = []
     const ran: string[] = []
     const outcome = await runPipeline({
-      verb: 'backup', drive: 'T7', state: {}, runner: new ExecaRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
+      verb: 'backup', drive: 'T7', state: {}, runner: new ProcessRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
       steps: [
         { id: 'replicate', title: 'Send', run: async (ctx) => {
           setTimeout(() => ctx.fail(new EngineError('drive-disconnected', 'Drive "T7" was disconnected during the backup.')), 50)
@@ -131,7 +131,7 @@ describe('what a pulled run leaves behind', () => {
     const events: RunEvent[] = []
     let pids: number[] = []
     await runPipeline({
-      verb: 'backup', drive: 'T7', state: {}, runner: new ExecaRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
+      verb: 'backup', drive: 'T7', state: {}, runner: new ProcessRunner(), emit: (e) => void events.push(e), signal: new AbortController().signal,
       steps: [{ id: 'replicate', title: 'Send', run: async (ctx) => {
         setTimeout(() => ctx.fail(new EngineError('drive-disconnected', 'Drive "T7" was disconnected during the backup.')), 100)
         const stubborn = ['setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', 'trap "" TERM; sleep 30']

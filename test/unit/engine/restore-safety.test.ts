@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { parseConfig } from '../../../main/config/load'
 import type { RunEvent } from '../../../shared/events'
 import { restoreFile, restoreOpen } from '../../../main/engine/restore'
-import { ExecaRunner } from '../../../main/system/runner'
+import { ProcessRunner } from '../../../main/system/runner'
 import { encrypted, StandIns, type FakePool } from '../stand-ins/world'
 
 const root = process.getuid?.() === 0
@@ -36,7 +36,7 @@ async function open(p: FakePool) {
   tools.set({ pools: [p], passphrase: 'pw' })
   const events: RunEvent[] = []
   const asked: string[] = []
-  const outcome = await restoreOpen({ config, runner: new ExecaRunner(), emit: (e) => events.push(e), signal: new AbortController().signal, lockPath: join(tmp, 'lock'), restoreBase: join(tmp, 'run'), passphrase: async (ds) => (asked.push(ds), 'pw') })
+  const outcome = await restoreOpen({ config, runner: new ProcessRunner(), emit: (e) => events.push(e), signal: new AbortController().signal, lockPath: join(tmp, 'lock'), restoreBase: join(tmp, 'run'), passphrase: async (ds) => (asked.push(ds), 'pw') })
   const error = events.find((e) => e.type === 'error')
   return { outcome, asked, error: error?.type === 'error' ? error : null, calls: tools.calls(), world: tools.world() }
 }
@@ -99,7 +99,7 @@ describe.runIf(root)('restore file', () => {
     const victim = join(tmp, 'victim')
     writeFileSync(victim, 'victim\n', { mode: 0o600 })
     symlinkSync(victim, join(dest, 'a.txt'))
-    const r = await restoreFile({ runner: new ExecaRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: dest, force: true })
+    const r = await restoreFile({ runner: new ProcessRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: dest, force: true })
     expect(r.to).toBe(join(dest, 'a.txt'))
     expect(readFileSync(victim, 'utf8')).toBe('victim\n')
     expect(lstatSync(join(dest, 'a.txt')).isFile()).toBe(true)
@@ -110,13 +110,13 @@ describe.runIf(root)('restore file', () => {
     mounted()
     const dest = destination(1234)
     symlinkSync(join(tmp, 'nowhere'), join(dest, 'a.txt'))
-    await expect(restoreFile({ runner: new ExecaRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: dest })).rejects.toMatchObject({ code: 'restore-destination-exists' })
+    await expect(restoreFile({ runner: new ProcessRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: dest })).rejects.toMatchObject({ code: 'restore-destination-exists' })
   })
 
   it('gives the files to the destination folder\'s owner (no setuid bit survives), and leaves no private folder behind', async () => {
     mounted()
     const dest = destination(1234)
-    await restoreFile({ runner: new ExecaRunner(), drive, snapshot: 'snap1', path: 'tool', toDir: dest })
+    await restoreFile({ runner: new ProcessRunner(), drive, snapshot: 'snap1', path: 'tool', toDir: dest })
     const st = statSync(join(dest, 'tool'))
     expect([st.uid, st.gid]).toEqual([1234, 1234])
     expect(st.mode & 0o4000).toBe(0)
@@ -126,7 +126,7 @@ describe.runIf(root)('restore file', () => {
   it('keeps the owners the files had in the snapshot when the destination belongs to root', async () => {
     mounted()
     const dest = destination(0)
-    await restoreFile({ runner: new ExecaRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: dest })
+    await restoreFile({ runner: new ProcessRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: dest })
     expect(statSync(join(dest, 'a.txt')).uid).toBe(4321)
   })
 
@@ -134,6 +134,6 @@ describe.runIf(root)('restore file', () => {
     mounted()
     const dest = destination(1234)
     symlinkSync(dest, join(tmp, 'dest-link'))
-    await expect(restoreFile({ runner: new ExecaRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: join(tmp, 'dest-link') })).rejects.toMatchObject({ code: 'restore-path-invalid' })
+    await expect(restoreFile({ runner: new ProcessRunner(), drive, snapshot: 'snap1', path: 'a.txt', toDir: join(tmp, 'dest-link') })).rejects.toMatchObject({ code: 'restore-path-invalid' })
   })
 })

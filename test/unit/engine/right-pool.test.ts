@@ -14,7 +14,7 @@ import type { RunEvent } from '../../../shared/events'
 import { restoreOpen } from '../../../main/engine/restore'
 import { scrub } from '../../../main/engine/scrub'
 import { verifyKey } from '../../../main/engine/verify-key'
-import { ExecaRunner } from '../../../main/system/runner'
+import { ProcessRunner } from '../../../main/system/runner'
 import { kernelLog } from '../../../main/system/kmsg'
 import { markBroken } from '../../../main/engine/verified-state'
 import { encrypted, SNAPS, StandIns, type FakePool, type World } from '../stand-ins/world'
@@ -42,10 +42,10 @@ afterAll(() => tools.leave())
 beforeEach(() => void vi.spyOn(process, 'getuid').mockReturnValue(0))
 afterEach(() => vi.restoreAllMocks())
 
-async function run(world: World, start: (o: { config: typeof config; runner: ExecaRunner; emit: (e: RunEvent) => void; signal: AbortSignal; lockPath: string }) => Promise<string>) {
+async function run(world: World, start: (o: { config: typeof config; runner: ProcessRunner; emit: (e: RunEvent) => void; signal: AbortSignal; lockPath: string }) => Promise<string>) {
   tools.set(world)
   const events: RunEvent[] = []
-  const outcome = await start({ config, runner: new ExecaRunner(), emit: (e) => events.push(e), signal: new AbortController().signal, lockPath: join(lockDir, 'lock') })
+  const outcome = await start({ config, runner: new ProcessRunner(), emit: (e) => events.push(e), signal: new AbortController().signal, lockPath: join(lockDir, 'lock') })
   const error = events.find((e) => e.type === 'error')
   return { outcome, error: error?.type === 'error' ? error : null, calls: tools.calls(), world: tools.world() }
 }
@@ -122,7 +122,7 @@ describe('the drive\'s pool, by GUID, at every step', () => {
   it('adopt re-reads the name from the GUID it imported, and offers failmode=continue', async () => {
     tools.set({ pools: [laptop, drive()] })
     const events: RunEvent[] = []
-    const base = { config, pool: 'backup', target: 'backup/home', name: 'T7', runner: new ExecaRunner(), emit: (e: RunEvent) => events.push(e), signal: new AbortController().signal, lockPath: join(lockDir, 'lock') }
+    const base = { config, pool: 'backup', target: 'backup/home', name: 'T7', runner: new ProcessRunner(), emit: (e: RunEvent) => events.push(e), signal: new AbortController().signal, lockPath: join(lockDir, 'lock') }
     // Listing importable pools is `zpool import -d …` with no GUID: the stand-in answers nothing, so
     // adopt finds the pool already imported here.
     tools.set({ pools: [laptop, drive({ imported: true })] })
@@ -135,17 +135,17 @@ describe('the drive\'s pool, by GUID, at every step', () => {
 
   it('doctor warns about a configured drive whose pool keeps failmode=wait, with the fix', async () => {
     tools.set({ pools: [laptop, drive({ imported: true })] })
-    expect(await failmodeChecks(new ExecaRunner(), config)).toEqual([expect.objectContaining({ ok: false, severity: 'warning', detail: expect.stringMatching(/failmode=wait/), fix: expect.objectContaining({ debian: 'sudo zpool set failmode=continue backup' }) })])
+    expect(await failmodeChecks(new ProcessRunner(), config)).toEqual([expect.objectContaining({ ok: false, severity: 'warning', detail: expect.stringMatching(/failmode=wait/), fix: expect.objectContaining({ debian: 'sudo zpool set failmode=continue backup' }) })])
     tools.set({ pools: [laptop, drive({ imported: true, failmode: 'continue' })] })
-    expect(await failmodeChecks(new ExecaRunner(), config)).toEqual([expect.objectContaining({ ok: true })])
+    expect(await failmodeChecks(new ProcessRunner(), config)).toEqual([expect.objectContaining({ ok: true })])
   })
 
   it('doctor says a reboot is needed for a pool ZFS broke on in this boot, and asks it nothing', async () => {
     tools.set({ pools: [laptop, drive({ imported: true, failmode: 'continue' })] })
     const statePath = join(mkdtempSync(join(tmpdir(), 'zdb-doctor-')), 'verified.json')
     markBroken(statePath, '222', kernelLog.bootId(), 'ZFS hit an internal error (PANIC at zio.c:4892:zio_encrypt())')
-    expect(await failmodeChecks(new ExecaRunner(), config, statePath)).toEqual([expect.objectContaining({ id: 'broken:T7', ok: false, severity: 'error', detail: 'pool backup: ZFS hit an internal error (PANIC at zio.c:4892:zio_encrypt())', fix: expect.objectContaining({ debian: expect.stringMatching(/^Reboot/) }) })])
+    expect(await failmodeChecks(new ProcessRunner(), config, statePath)).toEqual([expect.objectContaining({ id: 'broken:T7', ok: false, severity: 'error', detail: 'pool backup: ZFS hit an internal error (PANIC at zio.c:4892:zio_encrypt())', fix: expect.objectContaining({ debian: expect.stringMatching(/^Reboot/) }) })])
     markBroken(statePath, '222', 'an earlier boot', 'whatever')
-    expect(await failmodeChecks(new ExecaRunner(), config, statePath)).toEqual([expect.objectContaining({ id: 'failmode:T7', ok: true })])
+    expect(await failmodeChecks(new ProcessRunner(), config, statePath)).toEqual([expect.objectContaining({ id: 'failmode:T7', ok: true })])
   })
 })

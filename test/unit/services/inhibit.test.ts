@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { INHIBIT_WHO, sleepHolder, withSleepHeld } from '../../../main/engine/sleep'
 import { systemdInhibitArgv } from '../../../main/system/inhibit'
 import { which } from '../../../main/engine/tools'
-import { ExecaRunner, type Runner } from '../../../main/system/runner'
+import { ProcessRunner, type Runner } from '../../../main/system/runner'
 import { startPrivateBus, type PrivateBus } from './private-bus'
 
 const withEnv = (env: Record<string, string>): Runner => {
-  const real = new ExecaRunner()
+  const real = new ProcessRunner()
   return { run: (argv, o = {}) => real.run(argv, { ...o, env: { ...o.env, ...env } }) }
 }
 

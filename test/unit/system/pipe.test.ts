@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openFifo } from '../../../main/system/fifo'
-import { ExecaRunner, PipeError, runPipe as runOnSocketpair, type PipeOptions } from '../../../main/system/runner'
+import { ProcessRunner, PipeError, runPipe as runOnSocketpair, type PipeOptions } from '../../../main/system/runner'
 
 const alive = (pid: number | undefined): boolean => {
   try {
@@ -22,7 +22,7 @@ const ways = {
 
 describe('the runner joins a send to its receive with a FIFO', () => {
   it('so the sender\'s stdout is a pipe (what libzfs needs for zfs send -v to report its bytes), made by a command it shows', async () => {
-    const runner = new ExecaRunner()
+    const runner = new ProcessRunner()
     const shown: string[][] = []
     runner.onCommand((argv) => shown.push([...argv]))
     // The sender writes what its stdout is into the pipe; the receiver prints that, then what its stdin is.

@@ -3,7 +3,7 @@
 import type { Emit, RunEvent } from '../../../shared/events'
 import { RunEvent as RunEventSchema } from '../../../shared/events'
 import type { Outcome } from '../../../main/engine/pipeline'
-import { ExecaRunner, type Runner } from '../../../main/system/runner'
+import { ProcessRunner, type Runner } from '../../../main/system/runner'
 
 export interface Ran {
   outcome: Outcome
@@ -36,7 +36,7 @@ export const isDestructive = (a: readonly string[]): boolean =>
 
 /** Runs everything but refuses destructive commands: a refusal test must never get that far. */
 export function guardedRunner(): Runner & { blocked: string[][] } {
-  const real = new ExecaRunner()
+  const real = new ProcessRunner()
   const blocked: string[][] = []
   return {
     blocked,
