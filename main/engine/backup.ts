@@ -50,6 +50,8 @@ export interface BackupState {
   statePath?: string
   /** snapshots_changed of every dataset, read before anything was listed. */
   atPlan: ChangeReading | null
+  /** What verify read of every dataset (snapshots_changed too) after this run's receive and prune. */
+  atVerify?: ChangeReading | null
   /** Nothing changed since the last verified run: no listing, nothing sent or pruned. */
   unchanged: boolean
   /** --prune-first: the retention's removals happen before the transfer (to make room), not after. */
@@ -224,7 +226,7 @@ const verify: Step<BackupState> = {
   title: 'Verify the copy is encrypted and complete',
   async run(ctx, s) {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
-    await onDrive(ctx, s, verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined))
+    s.atVerify = await onDrive(ctx, s, verifyTargets(ctx, s.plans, s.config.replication.raw, s.unchanged ? s.atPlan?.props : undefined))
   },
 }
 
@@ -235,7 +237,7 @@ const keepBase: Step<BackupState> = {
     if (s.dryRun) return { skipped: 'dry run: nothing was sent' }
     if (s.unchanged) return { skipped: 'nothing changed since the last verified backup' }
     const { created } = await keepBases(ctx, s.plans, s.drive.poolGuid)
-    if (s.atPlan) await recordVerified(ctx.runner, s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid, s.plans, s.atPlan)
+    if (s.atPlan && s.atVerify) await recordVerified(ctx.runner, s.statePath ?? defaultVerifiedStatePath(), s.drive.poolGuid, s.plans, s.atPlan, s.atVerify)
     return created ? { note: `bookmark${created > 1 ? 's' : ''} moved to the newest snapshot` } : { note: 'bookmark already on the newest snapshot' }
   },
 }
@@ -250,6 +252,7 @@ const exportPool = exportStep<BackupState>({
     : !s.config.afterBackup.export && !s.dryRun ? 'afterBackup.export is off'
     : null,
   drive: (s) => s.drive,
+  importedAs: (s) => s.pool?.name ?? null,
 })
 
 const powerOff: Step<BackupState> = {

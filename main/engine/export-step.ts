@@ -10,6 +10,8 @@ export interface ExportStepOptions<S> {
   skip?: (s: S) => string | null
   /** The drive whose pool to export; null when there is none (nothing was created or imported). */
   drive: (s: S, ctx: StepContext) => DriveConfig | null | Promise<DriveConfig | null>
+  /** The name this run imported the pool under, when it did (saves listing every pool to find it). */
+  importedAs?: (s: S) => string | null
 }
 
 export function exportStep<S extends { lock: Lock | null }>(o: ExportStepOptions<S>): Step<S> {
@@ -23,7 +25,8 @@ export function exportStep<S extends { lock: Lock | null }>(o: ExportStepOptions
         if (why) return { skipped: why }
         const drive = await o.drive(s, ctx)
         // Found by GUID and exported under the name the pool has now (see pool.ts).
-        if (!drive || !(await exportDrivePool(ctx, drive))) return { skipped: 'not imported' }
+        const name = o.importedAs?.(s)
+        if (!drive || !(await exportDrivePool(ctx, drive, name ? { name } : undefined))) return { skipped: 'not imported' }
       })
     },
   }

@@ -26,9 +26,9 @@ export interface ChangeReading {
   props: Map<string, DatasetProperties>
 }
 
-export async function readChanges(runner: Runner, datasets: readonly string[]): Promise<ChangeReading> {
+export async function readChanges(runner: Runner, datasets: readonly string[], properties: readonly string[] = DATASET_PROPERTIES): Promise<ChangeReading> {
   const second = Math.floor(Date.now() / 1000)
-  const props = await getManyProperties(runner, datasets, [...DATASET_PROPERTIES, 'snapshots_changed'])
+  const props = await getManyProperties(runner, datasets, [...properties, 'snapshots_changed'])
   const changed = new Map<string, number | null>()
   const tokens = new Set<string>()
   for (const d of datasets) {
@@ -58,23 +58,28 @@ export function unchangedPlans(pairs: readonly { source: string; target: string 
 
 /**
  * After a verified run: what each pair ended with. The source's value is the one read before the plan's
- * listing (a snapshot sanoid takes during the run must not look sent); the target's is read now, after
- * this run's own receive and prune, waiting for the second to pass when it is the current one.
+ * listing (a snapshot sanoid takes during the run must not look sent), recorded only when verify read it
+ * unchanged. The target's is verify's reading, taken after this run's own receive and prune; when its
+ * value was the second verify read it in, it is read once more after that second has passed (the
+ * bookmark commands usually fill the wait).
  */
-export async function recordVerified(runner: Runner, path: string, poolGuid: string, plans: readonly ReplicationPlan[], atPlan: ChangeReading): Promise<VerifiedPair[]> {
+export async function recordVerified(runner: Runner, path: string, poolGuid: string, plans: readonly ReplicationPlan[], atPlan: ChangeReading, atVerify: ChangeReading): Promise<VerifiedPair[]> {
   const targets = plans.map((p) => p.target)
-  let now = await readChanges(runner, [...plans.map((p) => p.source), ...targets])
-  if (targets.some((t) => (now.changed.get(t) ?? 0) >= now.second)) {
-    await new Promise((ok) => setTimeout(ok, (now.second + 1) * 1000 - Date.now() + 20))
-    now = await readChanges(runner, [...plans.map((p) => p.source), ...targets])
+  const settled = (r: ChangeReading): boolean => targets.every((t) => trustworthyChanged(r.changed.get(t) ?? null, r.second) !== null)
+  let last = atVerify
+  if (!settled(last)) {
+    const latest = Math.max(...targets.map((t) => last.changed.get(t) ?? 0))
+    const wait = (latest + 1) * 1000 - Date.now() + 20
+    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait))
+    last = await readChanges(runner, targets, [])
   }
   const at = new Date().toISOString()
   const pairs = plans.map((p): VerifiedPair => {
     const before = trustworthyChanged(atPlan.changed.get(p.source) ?? null, atPlan.second)
-    // Changed since the plan (sanoid, or our own bookmark): not known to be sent, so not recorded.
-    const source = before !== null && now.changed.get(p.source) === before ? before : null
+    // Changed since the plan (sanoid took one): not known to be sent, so not recorded.
+    const source = before !== null && atVerify.changed.get(p.source) === before ? before : null
     const newest = p.sourceSnapshots.at(-1)!
-    return { source: p.source, target: p.target, sourceChanged: source, targetChanged: trustworthyChanged(now.changed.get(p.target) ?? null, now.second), snapshot: newest.snapshot, guid: newest.guid, at }
+    return { source: p.source, target: p.target, sourceChanged: source, targetChanged: trustworthyChanged(last.changed.get(p.target) ?? null, last.second), snapshot: newest.snapshot, guid: newest.guid, at }
   })
   writeVerified(path, poolGuid, pairs)
   return pairs

@@ -11,7 +11,8 @@ import { kernelLog, lastSeq, zfsPanic } from '../system/kmsg'
 import { commandsOnPool, findHolders, stuckProcesses, waitForExit } from '../system/processes'
 import { CommandError, StuckCommandError } from '../system/runner'
 import { powerOffArgv } from '../system/udisksctl'
-import { BY_ID_DIR, clearArgv, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, reopenArgv, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type VdevStatus } from '../system/zpool'
+import { BY_ID_DIR, clearArgv, exportArgv, importByGuidArgv, listPools, parseBusyExport, parseStatusJson, reopenArgv, statusJsonAllArgv, statusJsonArgv, type PoolListEntry, type PoolStatus, type VdevStatus } from '../system/zpool'
+import { poolNameRule } from '../system/names'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
 import { brokenThisBoot, markBroken, markPulled, wasPulled } from './verified-state'
@@ -64,20 +65,14 @@ export interface ImportOptions {
 export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts: ImportOptions = {}): Promise<DrivePool> {
   const before = await listPools(ctx.runner)
   refuseNameClash(drive, before)
-  let entry = before.find((p) => p.guid === drive.poolGuid)
-  let importedByUs = !entry
-  let recovered = false
-  if (!entry) {
-    await runImport(ctx, drive, opts)
-    entry = (await listPools(ctx.runner)).find((p) => p.guid === drive.poolGuid)
-    if (!entry) throw new EngineError('command-failed', `zpool import ${drive.poolGuid} succeeded, but no imported pool has that GUID.`)
-  }
-  let condition = await poolCondition(ctx, entry.name)
-  if (!importedByUs) {
-    ;({ condition, recovered } = await takeBackIfPulled(ctx, drive, entry, condition, opts.statePath ?? null))
+  const already = before.find((p) => p.guid === drive.poolGuid)
+  let found: { entry: Pick<PoolListEntry, 'name' | 'guid' | 'readonly' | 'altroot'>; condition: PoolCondition; importedByUs: boolean; recovered: boolean }
+  if (already) {
+    const { condition, recovered } = await takeBackIfPulled(ctx, drive, already, await poolCondition(ctx, already.name), opts.statePath ?? null)
     // The run that imported it could not export it: this one finishes that job.
-    if (recovered) importedByUs = true
-  }
+    found = { entry: already, condition, importedByUs: recovered, recovered }
+  } else found = { ...(await importFresh(ctx, drive, opts)), importedByUs: true, recovered: false }
+  const { entry, condition, importedByUs, recovered } = found
   const pool: DrivePool = { name: entry.name, guid: entry.guid, disk: null, importedByUs, readonly: entry.readonly, altroot: entry.altroot, recovered }
   const outside = targetsOutside(drive, pool.name)
   if (outside.length) {
@@ -93,6 +88,19 @@ export async function importDrivePool(ctx: StepContext, drive: DriveConfig, opts
   return pool
 }
 
+/** Imports the drive's pool by GUID and finds it again: the name it came in under, and its condition. */
+async function importFresh(ctx: StepContext, drive: DriveConfig, opts: ImportOptions): Promise<{ entry: Pick<PoolListEntry, 'name' | 'guid' | 'readonly' | 'altroot'>; condition: PoolCondition }> {
+  await runImport(ctx, drive, opts)
+  const imported = { readonly: opts.readonly ?? false, altroot: opts.altroot ?? null }
+  // It comes in under the name on its disk, almost always the configured one: that name's status, whose
+  // GUID proves it is this drive's pool, spares listing every pool again.
+  const seen = await statusIfOurs(ctx, drive.pool, drive.poolGuid)
+  if (seen) return { entry: { ...seen.entry, ...imported }, condition: seen.condition }
+  const entry = (await listPools(ctx.runner)).find((p) => p.guid === drive.poolGuid)
+  if (!entry) throw new EngineError('command-failed', `zpool import ${drive.poolGuid} succeeded, but no imported pool has that GUID.`)
+  return { entry, condition: await poolCondition(ctx, entry.name) }
+}
+
 /** What `zpool status` says of a pool's devices: the disk it is on, and each leaf's state. */
 export interface PoolCondition {
   disk: string | null
@@ -104,10 +112,25 @@ export interface PoolCondition {
 
 export async function poolCondition(ctx: Pick<StepContext, 'runner'>, name: string): Promise<PoolCondition> {
   const r = await ctx.runner.run(statusJsonArgv(name), { deadlineMs: DRIVE_DEADLINE_MS.recover })
-  const [st] = parseStatusJson(r.stdout)
+  return conditionOf(parseStatusJson(r.stdout)[0])
+}
+
+async function conditionOf(st: PoolStatus | undefined): Promise<PoolCondition> {
   const leaves = st ? leafVdevs(st.vdevs) : []
   const first = leaves[0]
   return { disk: first?.path ? diskOfVdev(first.path, await readByIdLinks()) : null, leaves: leaves.map((l) => l.state), state: st?.state ?? null }
+}
+
+/**
+ * The pool imported as `name`, with its condition, from one `zpool status`, when its GUID is `guid`;
+ * null when no pool has that name or another pool does (then list them all to find it by GUID).
+ */
+export async function statusIfOurs(ctx: Pick<StepContext, 'runner'>, name: string, guid: string): Promise<{ entry: Pick<PoolListEntry, 'name' | 'guid' | 'health'>; condition: PoolCondition } | null> {
+  if (poolNameRule(name) !== undefined) return null
+  const r = await ctx.runner.run(statusJsonArgv(name), { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.recover })
+  if (r.exitCode !== 0) return null
+  const st = parseStatusJson(r.stdout).find((p) => p.guid === guid && p.name === name)
+  return st ? { entry: { name: st.name, guid: st.guid, health: st.state }, condition: await conditionOf(st) } : null
 }
 
 export function isHealthy(health: string, c: PoolCondition): boolean {
@@ -281,10 +304,19 @@ async function poolsOnDisk(ctx: StepContext, disk: string): Promise<string[]> {
  * explained by the processes holding it. A just-cancelled transfer can hold the pool for a moment while
  * its zfs processes exit, hence a short retry.
  */
-export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, seen?: { entry: PoolListEntry; condition: PoolCondition }, retries = 3): Promise<boolean> {
-  const entry = seen?.entry ?? (await importedPool(ctx, drive))
-  if (!entry) return false
-  refuseExportWithoutDisk(drive, entry.name, seen?.condition ?? (await poolCondition(ctx, entry.name)))
+/**
+ * `seen`: the pool as this run already found it, or the name this run imported it under (its status
+ * proves the GUID again, one command instead of listing every pool).
+ */
+export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, seen?: { entry: Pick<PoolListEntry, 'name'>; condition: PoolCondition } | { name: string }, retries = 3): Promise<boolean> {
+  const listed = async () => {
+    const entry = await importedPool(ctx, drive)
+    return entry ? { entry, condition: await poolCondition(ctx, entry.name) } : null
+  }
+  const found = !seen ? await listed() : 'name' in seen ? ((await statusIfOurs(ctx, seen.name, drive.poolGuid)) ?? (await listed())) : seen
+  if (!found) return false
+  const { entry } = found
+  refuseExportWithoutDisk(drive, entry.name, found.condition)
   for (let attempt = 0; ; attempt++) {
     const r = await ctx.runner.run(exportArgv(entry.name), { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.export })
     if (r.exitCode === 0) {

@@ -8,7 +8,7 @@ import type { Runner } from '../system/runner'
 import { runSyncoid } from '../system/syncoid'
 import { dieWithParentTreeArgv } from '../system/setpriv'
 import { parseSendEstimate, sendArgv } from '../system/zfs-send'
-import { getManyProperties, listForReplication, destroySnapshotsArgv, type DatasetProperties, type ListedSnapshot } from '../system/zfs'
+import { listForReplication, destroySnapshotsArgv, type DatasetProperties, type ListedSnapshot } from '../system/zfs'
 import { listPools } from '../system/zpool'
 import { EngineError } from './errors'
 import type { StepContext } from './pipeline'
@@ -17,6 +17,7 @@ import { ProgressMeter } from './progress'
 import { which } from './tools'
 import { runTransfer } from './transfer'
 import { transferFailure } from './transfer-failure'
+import { readChanges, type ChangeReading } from './noop'
 
 /** Both sides as they are after the transfer, for prune and verify. */
 export interface AfterListing {
@@ -144,9 +145,14 @@ export async function pruneTargets(ctx: StepContext, after: Map<string, AfterLis
  * run: it already holds encryption and keystatus (which can change without a snapshot), and the newest
  * snapshot is the one that run verified, so nothing more is asked.
  */
-export async function verifyTargets(ctx: StepContext, plans: readonly ReplicationPlan[], raw: boolean, unchanged?: ReadonlyMap<string, DatasetProperties>): Promise<void> {
+/**
+ * Checks each copy against its source. Returns the reading it took (with snapshots_changed, which the
+ * run records as what it verified), or null when `unchanged` gave it the plan's properties to check.
+ */
+export async function verifyTargets(ctx: StepContext, plans: readonly ReplicationPlan[], raw: boolean, unchanged?: ReadonlyMap<string, DatasetProperties>): Promise<ChangeReading | null> {
   const names = plans.flatMap((p) => [p.source, p.target, `${p.target}@${p.newest}`])
-  const props = unchanged ?? (await getManyProperties(ctx.runner, names, ['encryption', 'keystatus', 'guid']))
+  const reading = unchanged ? null : await readChanges(ctx.runner, names, ['encryption', 'keystatus', 'guid'])
+  const props = unchanged ?? reading!.props
   for (const p of plans) {
     const sp = props.get(p.source)
     const tp = props.get(p.target)
@@ -161,4 +167,5 @@ export async function verifyTargets(ctx: StepContext, plans: readonly Replicatio
     ctx.info(`${p.target}: ${tp.encryption}, key not on the drive, @${newest.snapshot} guid ${newest.guid} matches${unchanged ? ' (no snapshot changed on either side since the last verified backup)' : ''}`)
     ctx.emit({ type: 'replicated', source: p.source, target: p.target, snapshot: newest.snapshot, guid: newest.guid })
   }
+  return reading
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { nothingChanged, trustworthyChanged, unchangedPlans } from '../../../main/engine/noop'
+import { nothingChanged, recordVerified, trustworthyChanged, unchangedPlans, type ChangeReading } from '../../../main/engine/noop'
+import type { Runner } from '../../../main/system/runner'
 import type { StepContext } from '../../../main/engine/pipeline'
 import { verifyTargets } from '../../../main/engine/replicate'
 import { parseDatasetProperties } from '../../../main/system/zfs'
@@ -77,5 +78,41 @@ describe('verifying a run that found nothing changed', () => {
     expect(ran).toEqual([])
     expect(infos).toEqual(['backup/home: aes-256-gcm, key not on the drive, @autosnap_x guid 18446744073709551001 matches (no snapshot changed on either side since the last verified backup)'])
     await expect(verifyTargets(ctx(ran, infos), plans, true, props('available'))).rejects.toMatchObject({ code: 'verify-failed' })
+  })
+})
+
+describe('recording what a run verified', () => {
+  const plan = unchangedPlans([{ source: 'rpool/home', target: 'backup/home' }], { 'rpool/home': last }, {
+    second: 1795757300, changed: new Map([['rpool/home', 1795757100], ['backup/home', 1795757200]]), tokens: new Set<string>(), props: new Map([['rpool/home', parseDatasetProperties('rpool/home\tencryption\taes-256-gcm\t-', 'rpool/home')]]),
+  })!
+  const reading = (second: number, source: number, target: number): ChangeReading => ({ second, changed: new Map([['rpool/home', source], ['backup/home', target]]), tokens: new Set(), props: new Map() })
+  const runner = (ran: string[][], target: () => number): Runner => ({
+    run: async (argv) => (ran.push([...argv]), { argv, exitCode: 0, stdout: `backup/home\tsnapshots_changed\t${target()}\t-\n`, stderr: '', durationMs: 1 }),
+  })
+
+  it('uses verify\'s own reading when its second had passed: no command', async () => {
+    const ran: string[][] = []
+    const path = join(mkdtempSync(join(tmpdir(), 'zdb-rec-')), 'verified.json')
+    const [pair] = await recordVerified(runner(ran, () => 0), path, '222', plan, reading(1795757300, 1795757100, 1795757200), reading(1795757301, 1795757100, 1795757250))
+    expect(ran).toEqual([])
+    expect(pair).toMatchObject({ sourceChanged: 1795757100, targetChanged: 1795757250 })
+  })
+
+  it('a target changed in the second verify read it is read once more, only the target, after that second', async () => {
+    const ran: string[][] = []
+    const path = join(mkdtempSync(join(tmpdir(), 'zdb-rec-')), 'verified.json')
+    const now = Math.floor(Date.now() / 1000)
+    const t0 = Date.now()
+    const [pair] = await recordVerified(runner(ran, () => now), path, '222', plan, reading(now - 10, now - 20, now - 15), reading(now, now - 20, now))
+    expect(Date.now()).toBeGreaterThanOrEqual((now + 1) * 1000)
+    expect(Date.now() - t0).toBeLessThan(1500)
+    expect(ran).toEqual([['zfs', 'get', '-Hp', '-o', 'name,property,value,source', 'snapshots_changed', 'backup/home']])
+    expect(pair).toMatchObject({ sourceChanged: now - 20, targetChanged: now })
+  })
+
+  it('a source that moved after the plan read it (sanoid took a snapshot) is not recorded as sent', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'zdb-rec-')), 'verified.json')
+    const [pair] = await recordVerified(runner([], () => 0), path, '222', plan, reading(1795757300, 1795757100, 1795757200), reading(1795757400, 1795757350, 1795757250))
+    expect(pair!.sourceChanged).toBeNull()
   })
 })
