@@ -244,9 +244,14 @@ async function runImport(ctx: StepContext, drive: DriveConfig, opts: ImportOptio
   // Every writable import, adopted and guide-made drives too: with failmode=wait (zpool's default) a
   // pulled cable suspends the pool and any later command on it hangs, export included. A read-only
   // import writes nothing, so it has nothing to fail on.
-  const argv = importByGuidArgv(drive.poolGuid, undefined, { readonly: opts.readonly ?? false, ...(opts.altroot ? { altroot: opts.altroot } : {}), ...(opts.readonly ? {} : { failmode: 'continue' as const }) })
+  const how = { readonly: opts.readonly ?? false, ...(opts.altroot ? { altroot: opts.altroot } : {}), ...(opts.readonly ? {} : { failmode: 'continue' as const }) }
+  const argv = importByGuidArgv(drive.poolGuid, undefined, how)
   const run = { allowFailure: true, deadlineMs: DRIVE_DEADLINE_MS.import }
-  let r = await ctx.runner.run(argv, run)
+  // The drive's own disk and partitions first: scanning every disk's label is what a full import spends
+  // its time on. Not found there (the pool moved to another enclosure), every disk is scanned.
+  const own = devices.linksOf(drive.disk)
+  let r = own.length ? await ctx.runner.run(importByGuidArgv(drive.poolGuid, own, how), run) : null
+  if (!r || (r.exitCode !== 0 && notFound(r.stderr))) r = await ctx.runner.run(argv, run)
   if (r.exitCode !== 0 && existsSync(drive.disk) && notFound(r.stderr)) {
     // Just plugged in: the disk is there but udev may still be probing its partitions.
     await ctx.runner.run(['udevadm', 'settle', '--timeout=10'], { allowFailure: true })
@@ -288,6 +293,14 @@ export async function poolDisk(ctx: Pick<StepContext, 'runner'>, name: string): 
 }
 
 /** Imported pools with a device on `disk` (whole-disk by-id link). */
+/**
+ * The imported pools with a device on `disk`. The kernel's word first: a disk nothing holds has no
+ * imported pool on it, so only a held one costs a `zpool status` of every pool.
+ */
+export async function poolsHolding(ctx: StepContext, disk: string): Promise<string[]> {
+  return devices.unheld(disk) ? [] : poolsOnDisk(ctx, disk)
+}
+
 async function poolsOnDisk(ctx: StepContext, disk: string): Promise<string[]> {
   const r = await ctx.runner.run(statusJsonAllArgv(), { allowFailure: true })
   if (r.exitCode !== 0 || !r.stdout.trim()) return []
@@ -364,7 +377,7 @@ export async function powerOffDrive(ctx: StepContext, drive: DriveConfig, disk: 
   const off = (): void => ctx.emit({ type: 'pool-state', drive: drive.name, state: 'powered-off' })
   if (disk && disk !== drive.disk) ctx.info(`the pool is on ${disk} (the config says ${drive.disk}); powering off the pool's disk`)
   if (!existsSync(target)) return off()
-  const users = await poolsOnDisk(ctx, target)
+  const users = await poolsHolding(ctx, target)
   if (users.length) {
     throw new EngineError('power-off-failed', `${target} was not powered off: pool ${users.join(', ')} is imported from it.`, `Export ${users.join(', ')} first; drive "${drive.name}" is exported.`)
   }

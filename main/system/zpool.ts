@@ -74,13 +74,16 @@ export async function listImportable(runner: Runner, dir = BY_ID_DIR): Promise<I
 
 /** Imports by GUID (names can collide, GUIDs don't) without mounting anything (-N): the pool root is
  * readonly, so mounting children under it fails; the app mounts what it needs explicitly. */
-export function importByGuidArgv(guid: string, dir = BY_ID_DIR, opts: { readonly?: boolean; altroot?: string; failmode?: 'continue' } = {}): string[] {
+/** `dir`: where to look for the pool's devices, a directory or the device links themselves. */
+export function importByGuidArgv(guid: string, dir: string | readonly string[] = BY_ID_DIR, opts: { readonly?: boolean; altroot?: string; failmode?: 'continue' } = {}): string[] {
   if (!isUint64(guid)) throw new Error(`pool GUID ${JSON.stringify(guid)}: must be a decimal 64-bit number`)
+  const dirs = typeof dir === 'string' ? [dir] : [...dir]
+  for (const d of dirs) if (!d.startsWith('/dev/') || d.includes('/../') || /[\0\n]/.test(d)) throw new Error(`device ${JSON.stringify(d)}: must be a path under /dev`)
   if (opts.altroot !== undefined && !/^\/[A-Za-z0-9_./-]+$/.test(opts.altroot)) throw new Error(`altroot ${JSON.stringify(opts.altroot)}: must be an absolute plain path`)
   // readonly=on (dry runs, restores): nothing, not even the pool's own metadata, is written.
   // -R (restores): every mountpoint is taken under this directory, whatever the drive says.
   // failmode=continue: a pulled cable returns EIO to the writer instead of suspending every zfs command.
-  return ['zpool', 'import', '-d', dir, '-N', ...(opts.failmode ? ['-o', `failmode=${opts.failmode}`] : []), ...(opts.readonly ? ['-o', 'readonly=on'] : []), ...(opts.altroot ? ['-R', opts.altroot] : []), guid]
+  return ['zpool', 'import', ...dirs.flatMap((d) => ['-d', d]), '-N', ...(opts.failmode ? ['-o', `failmode=${opts.failmode}`] : []), ...(opts.readonly ? ['-o', 'readonly=on'] : []), ...(opts.altroot ? ['-R', opts.altroot] : []), guid]
 }
 
 /** Clears a pool's errors and resumes a SUSPENDED pool once its device is back. */

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { byIdFor, flattenDevices, parseLsblk, parseUdevProperties, readByIdLinks, zfsMembers } from '../../../main/system/lsblk'
 import { findHolders, isUnder, parseMapsPaths } from '../../../main/system/processes'
 import { parseUdisksInfo, powerOffArgv } from '../../../main/system/udisksctl'
+import { devices } from '../../../main/system/devices'
 import { fixture } from './fixtures'
 
 const temps: string[] = []
@@ -123,5 +124,21 @@ describe('processes holding a mountpoint', () => {
     } finally {
       process.chdir(before)
     }
+  })
+})
+
+describe('a drive\'s own device links', () => {
+  it('are its whole-disk link and its partitions, not a disk whose name merely starts the same', async () => {
+    const d = await tmp()
+    for (const n of ['usb-T7_ZDB1', 'usb-T7_ZDB1-part1', 'usb-T7_ZDB1-part12', 'usb-T7_ZDB10', 'usb-T7_ZDB10-part1', 'usb-T7_ZDB1-partx']) await writeFile(join(d, n), '')
+    expect(devices.linksOf(join(d, 'usb-T7_ZDB1'))).toEqual(['usb-T7_ZDB1', 'usb-T7_ZDB1-part1', 'usb-T7_ZDB1-part12'].map((n) => join(d, n)))
+    expect(devices.linksOf(join(d, 'gone', 'usb-T7_ZDB1'))).toEqual([])
+  })
+
+  it('a plain file nothing holds opens exclusively; a missing one counts as held (never powered off blind)', async () => {
+    const d = await tmp()
+    await writeFile(join(d, 'disk'), '')
+    expect(devices.unheld(join(d, 'disk'))).toBe(true)
+    expect(devices.unheld(join(d, 'missing'))).toBe(false)
   })
 })

@@ -70,6 +70,13 @@ describe('import/export argv', () => {
     expect(() => importByGuidArgv('backup')).toThrow(/decimal/)
     expect(() => importByGuidArgv('18446744073709551616')).toThrow(/decimal/)
   })
+
+  it('or from the drive\'s own device links, and only from paths under /dev', () => {
+    const disk = '/dev/disk/by-id/usb-Samsung_T7_ZDB1'
+    expect(importByGuidArgv('222', [disk, `${disk}-part1`])).toEqual(['zpool', 'import', '-d', disk, '-d', `${disk}-part1`, '-N', '222'])
+    expect(() => importByGuidArgv('222', ['/home/u/evil'])).toThrow(/under \/dev/)
+    expect(() => importByGuidArgv('222', ['/dev/disk/../../home/u'])).toThrow(/under \/dev/)
+  })
   it('exports without -f', () => {
     expect(exportArgv('backup')).toEqual(['zpool', 'export', 'backup'])
   })
