@@ -9,17 +9,12 @@ import { resolveUserFiles } from '../config/owner'
 import { emptyConfig } from '../config/schema'
 import { describeError, printError } from './errors'
 import { defaultHistoryPath } from '../history/store'
-import { autoVerbs } from './auto-verbs'
-import { backupVerbs } from './backup-verbs'
-import { infoVerbs } from './info-verbs'
-import { lifecycleVerbs } from './lifecycle-verbs'
-import { guideVerbs } from './guide-verbs'
+import { allVerbs, loadVerb, VERB_TABLE } from './verb-tables'
 import { EXIT, type Io, type CliCommand } from './command'
 
 export type { Io }
 
-/** Every verb, in --help order; the man page is generated from this table too (main/cli/manpage.ts). */
-export const verbs: Record<string, CliCommand> = { ...infoVerbs, ...backupVerbs, ...lifecycleVerbs, ...guideVerbs, ...autoVerbs }
+export { allVerbs }
 
 export const common = {
   config: { type: 'string' },
@@ -34,7 +29,7 @@ export const COMMON_HELP = `  --config PATH   config file (default: $XDG_CONFIG_
   --help          help for a command: zfs-drive-backup <command> --help
   --version       print the version`
 
-function usage(): string {
+function usage(verbs: Record<string, CliCommand>): string {
   const width = Math.max(...Object.keys(verbs).map((v) => v.length))
   return `usage: zfs-drive-backup <command> [options]
 
@@ -66,12 +61,12 @@ export async function main(argv: string[], io: Io, signal: AbortSignal): Promise
     return EXIT.ok
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage() + '\n')
+    io.out(usage(await allVerbs()) + '\n')
     return name ? EXIT.ok : EXIT.usage
   }
-  const verb = verbs[name]
+  const verb = await loadVerb(name)
   if (!verb) {
-    printError(io, json, { code: 'usage', message: `Unknown command "${name.slice(0, 40)}".`, hint: `zfs-drive-backup --help lists them: ${Object.keys(verbs).join(', ')}`, exitCode: EXIT.usage })
+    printError(io, json, { code: 'usage', message: `Unknown command "${name.slice(0, 40)}".`, hint: `zfs-drive-backup --help lists them: ${Object.keys(VERB_TABLE).join(', ')}`, exitCode: EXIT.usage })
     return EXIT.usage
   }
   let parsed

@@ -3,7 +3,8 @@
 // `npm run generate` rewrites them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { COMMON_HELP, main, verbs } from '../../../main/cli/index'
+import { allVerbs, COMMON_HELP, main } from '../../../main/cli/index'
+import { TABLES, VERB_TABLE } from '../../../main/cli/verb-tables'
 import { manPage } from '../../../main/cli/manpage'
 import { CLI_JSON, jsonSchemaOf, lineSchema, type CliJsonKind } from '../../../shared/cli-json'
 import { mkdtempSync } from 'node:fs'
@@ -21,15 +22,23 @@ function checkGenerated(path: string, text: string): void {
 }
 
 describe('the man page', () => {
-  it('is generated from the verb tables and committed up to date', () => {
-    checkGenerated('build/linux/zfs-drive-backup.1', manPage(verbs, COMMON_HELP, version))
+  it('is generated from the verb tables and committed up to date', async () => {
+    checkGenerated('build/linux/zfs-drive-backup.1', manPage(await allVerbs(), COMMON_HELP, version))
   })
 
-  it('names every verb --help lists, and the status exit codes', () => {
+  it('names every verb --help lists, and the status exit codes', async () => {
+    const verbs = await allVerbs()
     const page = manPage(verbs, COMMON_HELP, version)
     for (const [name, v] of Object.entries(verbs)) if (!v.internal) expect(page).toContain(`.B ${name.replace(/-/g, '\\-')}\n`)
     expect(page).toMatch(/\.B 5\nstatus: a drive is overdue/)
     expect(page).toMatch(/\.B 6\nstatus: a drive was never backed up/)
+  })
+})
+
+describe('the verb index a command loads its table by', () => {
+  it('names every verb of every table, in --help order, and each with the table that holds it', async () => {
+    const fromTables = await Promise.all(Object.entries(TABLES).map(async ([table, load]) => Object.keys(await load()).map((verb) => [verb, table])))
+    expect(Object.entries(VERB_TABLE)).toEqual(fromTables.flat())
   })
 })
 
