@@ -175,6 +175,8 @@ const plan: Step<BackupState> = {
       for (const p of same) ctx.info(`${p.target} is up to date (@${p.newest})`)
       return { note: `nothing changed since the last verified backup (${same.map((p) => `${p.source} @${p.newest}`).join('; ')}): no snapshot listed` }
     }
+    // Something changed, so a transfer is likely: its FIFO is made while the listing runs.
+    if (s.config.replication.engine !== 'syncoid' && !s.dryRun) ctx.runner.preparePipe?.()
     const sides = await readSides(ctx.runner, s.pairs, s.atPlan.props)
     s.plans = s.pairs.map(({ source, target }) => resolvePlan(source, target, sides, s.drive.poolGuid, { knownSent: new Set(verified[source]?.target === target ? [verified[source].guid] : []), ...(s.discard ? { discard: s.discard } : {}) }))
     for (const [i, p] of s.plans.entries()) s.plans[i] = await settleResume(ctx, p, s.config.replication.raw, s.dryRun)
@@ -184,6 +186,7 @@ const plan: Step<BackupState> = {
       s.plans = await Promise.all(s.plans.map((p) => estimatePlan(ctx.runner, p, raw)))
       if (s.dryRun) await checkRoomDryRun(ctx, s)
     }
+    if (s.plans.every((p) => p.transfers.length === 0)) ctx.runner.discardPrepared?.()
     const parts = s.plans.map((p) => (p.transfers.length === 0 ? `${p.source}: up to date` : `${p.source}: ${describeStart(p)} up to @${p.newest}`))
     const total = s.plans.every((p) => p.totalBytes !== null) ? ` (${s.plans.reduce((a, p) => a + p.totalBytes!, 0)} bytes)` : ''
     return { note: `${parts.join('; ')}${total}` }
@@ -308,6 +311,8 @@ export async function backup(o: BackupOptions): Promise<Outcome> {
   try {
     return await runPipeline({ verb: 'backup', drive: drive.name, steps: withSnapshotNow(backupSteps, o.config, drive), state, runner, emit: o.emit, signal: o.signal })
   } finally {
+    // A FIFO made for a transfer that did not happen (the plan failed, or the transfer did).
+    runner.discardPrepared?.()
     state.watch?.stop()
     state.lock?.release()
   }

@@ -95,6 +95,12 @@ export async function runPipeline<S>(o: PipelineOptions<S>): Promise<Outcome> {
               },
             }
           : {}),
+        ...(o.runner.preparePipe
+          ? {
+              preparePipe: () => o.runner.preparePipe!((argv) => o.emit({ type: 'command', step: step.id, argv: [...argv] })),
+              discardPrepared: () => o.runner.discardPrepared?.(),
+            }
+          : {}),
       },
       progress: (p) => {
         bytes = Math.max(bytes, p.bytes)

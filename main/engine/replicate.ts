@@ -51,7 +51,10 @@ export async function replicateNative(ctx: StepContext, plans: readonly Replicat
         continue
       }
       for (const t of p.transfers) {
-        await runTransfer(ctx, t, { source: p.source, target: p.target, raw: r.raw, meter, dieWithParent })
+        const sending = runTransfer(ctx, t, { source: p.source, target: p.target, raw: r.raw, meter, dieWithParent })
+        // The next transfer's FIFO is made while this one runs (this one has taken the last one made).
+        if (t !== segments.at(-1)) ctx.runner.preparePipe?.()
+        await sending
         meter.finishSegment()
       }
     }

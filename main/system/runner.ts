@@ -82,6 +82,12 @@ export interface Runner {
    * implement it; the replication step refuses a runner without it.
    */
   pipe?(send: readonly string[], receive: readonly string[], options?: PipeOptions): Promise<PipeResult>
+  /**
+   * Makes the next pipe's FIFO now, so its mkfifo runs while the caller waits on other commands; the
+   * next pipe() takes it. `discardPrepared` closes one no pipe took.
+   */
+  preparePipe?(onCommand?: (argv: readonly string[]) => void): void
+  discardPrepared?(): void
 }
 
 export class CommandError extends Error {
@@ -129,17 +135,33 @@ export function displayCommand(argv: readonly string[]): string {
 
 export class ProcessRunner implements Runner {
   private listeners = new Set<CommandListener>()
+  private prepared: Promise<OsPipe | null> | null = null
 
   onCommand(listener: CommandListener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
 
-  async pipe(send: readonly string[], receive: readonly string[], options: PipeOptions = {}): Promise<PipeResult> {
-    const fifo = await openFifo((argv) => {
+  preparePipe(onCommand?: (argv: readonly string[]) => void): void {
+    this.prepared ??= this.makeFifo(onCommand)
+  }
+
+  discardPrepared(): void {
+    void this.prepared?.then((f) => f && (closeSync(f.read), closeSync(f.write)))
+    this.prepared = null
+  }
+
+  private makeFifo(onCommand?: (argv: readonly string[]) => void): Promise<OsPipe | null> {
+    return openFifo((argv) => {
       for (const l of this.listeners) l(argv)
-      options.onCommand?.(argv)
+      onCommand?.(argv)
     })
+  }
+
+  async pipe(send: readonly string[], receive: readonly string[], options: PipeOptions = {}): Promise<PipeResult> {
+    const prepared = this.prepared
+    this.prepared = null
+    const fifo = await (prepared ?? this.makeFifo(options.onCommand))
     for (const l of this.listeners) {
       l(send)
       l(receive)

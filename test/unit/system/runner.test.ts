@@ -1,5 +1,6 @@
 // ProcessRunner.run with real programs: what a step sees of a command (its output, its exit, why it
 // failed), with no library between the app and child_process.
+import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { describeError } from '../../../main/cli/errors'
 import { CommandError, ProcessRunner, StuckCommandError } from '../../../main/system/runner'
@@ -51,5 +52,33 @@ describe('a command run by the app', () => {
     const err = await runner.run(['sleep', '5'], { deadlineMs: 100 }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StuckCommandError)
     expect((err as StuckCommandError).pid).toBeGreaterThan(0)
+  })
+})
+
+describe('a FIFO made ahead of its pipe', () => {
+  const fds = (): number => readdirSync('/proc/self/fd').length
+
+  it('is made once, while the caller waits on something else, and the next pipe takes it', async () => {
+    const r = new ProcessRunner()
+    const shown: string[] = []
+    r.onCommand((argv) => shown.push(argv[0]!))
+    r.preparePipe()
+    expect(shown).toEqual(['mkfifo'])
+    const result = await r.pipe(['sh', '-c', 'stat -L -c %F /proc/$$/fd/1'], ['sh', '-c', 'cat >&2'])
+    expect(result.receive.stderr.trim()).toBe('fifo')
+    expect(shown).toEqual(['mkfifo', 'sh', 'sh'])
+  })
+
+  it('one no pipe took is closed, leaving no descriptor behind', async () => {
+    const before = fds()
+    const r = new ProcessRunner()
+    const settled = async (n: number): Promise<number> => {
+      for (const t0 = Date.now(); fds() !== n && Date.now() - t0 < 10_000; ) await new Promise((ok) => setTimeout(ok, 20))
+      return fds()
+    }
+    r.preparePipe()
+    expect(await settled(before + 2)).toBe(before + 2)
+    r.discardPrepared()
+    expect(await settled(before)).toBe(before)
   })
 })
