@@ -3,7 +3,7 @@
 // the ARC was warmed, because absolute times under emulation say little about a real laptop.
 //   (a) the replicate step vs a bare `zfs send -w | zfs receive -s -u` (first copy ~150 MB, incremental ~40 MB)
 //   (b) the whole run (CLI, import to power-off) vs the guide's alias (import, syncoid, export, power-off)
-//   (c) a no-op with BENCH_SNAPSHOTS (1,000; the issue asks 2,000, see manySnapshots) snapshots on each side vs bare syncoid
+//   (c) a no-op with BENCH_SNAPSHOTS (2,000) snapshots on each side vs bare syncoid
 //   (d) progress: largest gap between updates, final value against the bytes that went through the pipe,
 //       error of the total known before the first byte
 //   (e) peak RSS of every process of the run (node, zfs send, zfs receive) through a BENCH_BIG_MB (1,000) MB send
@@ -259,7 +259,7 @@ async function manySnapshots(count: number): Promise<{ src: SourcePool; drive: B
 }
 
 /** (c): a no-op with many snapshots on both sides, both pools imported: the CLI's run vs bare syncoid. */
-async function noop(count = Number(process.env.BENCH_SNAPSHOTS || 1000)): Promise<void> {
+async function noop(count = Number(process.env.BENCH_SNAPSHOTS || 2000)): Promise<void> {
   const { src, drive, seconds } = await manySnapshots(count)
   log(`(c) fixture of ${count} snapshots on each side ready in ${seconds.toFixed(0)} s`)
   await sh(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', drive.guid])

@@ -10,7 +10,7 @@ import { RunEvent as RunEventSchema } from '../../shared/events'
 import { acquireLock } from '../../main/engine/lock'
 import { ProcessRunner } from '../../main/system/runner'
 import type { Config } from '../../main/config/schema'
-import { plug, replug, unplug } from './guest/drives'
+import { importOnOwnDisk, plug, replug, unplug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, snapshotGuids, writeRandom, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
@@ -62,7 +62,7 @@ describe('backup to a freshly set-up drive', () => {
     expect(r.commands).toContainEqual(expect.arrayContaining(['zfs', 'send', '-w', '-v', '-P']))
     expect(r.commands).toContainEqual(expect.arrayContaining(['zfs', 'receive', '-s', '-u', 'backup/laptop']))
     expect(r.commands.some((a) => unwrapDieWithParent(a)[0] === 'syncoid')).toBe(false)
-    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'failmode=continue', drive.guid])
+    expect(importOnOwnDisk(r.commands, drive.usb.byId, drive.guid)).toEqual(['-N', '-o', 'failmode=continue'])
     expect(r.commands).toContainEqual(['zpool', 'export', 'backup'])
     expect(r.commands).toContainEqual(['udisksctl', 'power-off', '-b', drive.usb.byId])
 

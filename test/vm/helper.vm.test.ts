@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { execa, type ResultPromise } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RunEvent } from '../../shared/events'
-import { replug } from './guest/drives'
+import { importOnOwnDisk, replug } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { configFor, importedPools, makeBackupDrive, makeSource, snap, writeRandom, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
@@ -105,7 +105,7 @@ describe('a backup job as root', () => {
     expect(r.events[0]).toMatchObject({ type: 'run-started', verb: 'backup', drive: 'T7' })
     expect(r.events.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'succeeded' })
     expect(r.exitCode).toBe(0)
-    expect(commands(r)).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'failmode=continue', drive.guid])
+    expect(importOnOwnDisk(commands(r), drive.usb.byId, drive.guid)).toEqual(['-N', '-o', 'failmode=continue'])
     expect(commands(r)).toContainEqual(['zpool', 'export', POOL])
     expect(r.events.filter((e) => e.type === 'progress').length).toBeGreaterThan(0)
     expect(existsSync(drive.usb.byId)).toBe(false)

@@ -18,7 +18,7 @@ import { setup } from '../../main/engine/setup'
 import { verifyKey } from '../../main/engine/verify-key'
 import { applyEvent, type RunRecord } from '../../shared/run-record'
 import { ProcessRunner } from '../../main/system/runner'
-import { newDrive, plug, unplug, type UsbDrive } from './guest/drives'
+import { importOnOwnDisk, newDrive, plug, unplug, type UsbDrive } from './guest/drives'
 import { saveArtifact } from './guest/env'
 import { corrupt } from './guest/corrupt'
 import { collect, guardedRunner, type Ran } from './guest/lifecycle-helpers'
@@ -285,8 +285,8 @@ describe('restore', () => {
     const r = await timed('restore open', () => collect((emit) => restoreOpen({ config: c, driveName: 'L3', passphrase: async () => PASSPHRASE, runner, emit, signal, lockPath })))
     expect(r.error).toBeUndefined()
     expect(r.outcome).toBe('succeeded')
-    const guid = c.drives.find((d) => d.name === 'L3')!.poolGuid
-    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'readonly=on', '-R', `/run/zfs-drive-backup-restore/${guid}`, guid])
+    const { poolGuid: guid, disk } = c.drives.find((d) => d.name === 'L3')!
+    expect(importOnOwnDisk(r.commands, disk, guid)).toEqual(['-N', '-o', 'readonly=on', '-R', `/run/zfs-drive-backup-restore/${guid}`])
     expect(r.commands).toContainEqual(['zfs', 'load-key', '-L', 'prompt', 'lifebk/home'])
     expect(JSON.stringify(r.events)).not.toContain(PASSPHRASE)
     expect(r.infos).toContain(`lifebk/home: snapshots are in /run/zfs-drive-backup-restore/${guid}/mnt/lifebk_pool/home/.zfs/snapshot`)

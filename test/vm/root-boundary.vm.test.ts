@@ -11,7 +11,7 @@ import { backup } from '../../main/engine/backup'
 import { eject } from '../../main/engine/eject'
 import { restoreClose, restoreFile, restoreOpen } from '../../main/engine/restore'
 import { ProcessRunner } from '../../main/system/runner'
-import { replug, unplug, waitFor } from './guest/drives'
+import { importOnOwnDisk, replug, unplug, waitFor } from './guest/drives'
 import { collect } from './guest/lifecycle-helpers'
 import { configFor, importedPools, makeBackupDrive, makeSource, PASSPHRASE, snap, zfsGet, type BackupDrive, type SourcePool } from './guest/pools'
 import { sh } from './guest/sh'
@@ -112,7 +112,7 @@ describe('a restore from a tampered drive', () => {
     const r = await collect((emit) => restoreOpen({ config, runner, emit, signal, lockPath, passphrase: PASSPHRASE }))
     expect(r.error).toBeUndefined()
     expect(r.outcome).toBe('succeeded')
-    expect(r.commands).toContainEqual(['zpool', 'import', '-d', '/dev/disk/by-id', '-N', '-o', 'readonly=on', '-R', altroot, mine.guid])
+    expect(importOnOwnDisk(r.commands, mine.usb.byId, mine.guid)).toEqual(['-N', '-o', 'readonly=on', '-R', altroot])
     expect(await zfsGet('rbk', 'readonly')).toBe('on')
     expect(statSync('/run/zfs-drive-backup-restore')).toMatchObject({ uid: 0 })
     const m = mounts().find((x) => x[0] === 'rbk/rbsrc')

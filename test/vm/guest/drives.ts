@@ -120,3 +120,16 @@ export async function replug(drive: UsbDrive): Promise<void> {
   if (attached.has(drive.id)) await unplug(drive)
   await plug(drive)
 }
+
+/**
+ * The `zpool import … <guid>` among a run's commands, checked to have looked only on `disk` (its by-id
+ * link and its partitions, never every disk by id); returns the options between the devices and the GUID.
+ */
+export function importOnOwnDisk(commands: readonly (readonly string[])[], disk: string, guid: string): string[] {
+  const imports = commands.filter((a) => a[0] === 'zpool' && a[1] === 'import' && a.at(-1) === guid)
+  if (imports.length !== 1) throw new Error(`expected one zpool import of ${guid}, got ${JSON.stringify(imports)}`)
+  const argv = imports[0]!
+  const dirs = argv.flatMap((a, i) => (argv[i - 1] === '-d' ? [a] : []))
+  if (!dirs.includes(disk) || !dirs.every((d) => d === disk || d.startsWith(`${disk}-part`))) throw new Error(`the import looked beyond ${disk}: ${argv.join(' ')}`)
+  return argv.slice(2 + dirs.length * 2, -1)
+}
