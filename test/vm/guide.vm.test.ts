@@ -2,7 +2,7 @@
 // literally against real OpenZFS with no project code in between. It is the oracle the engine is held
 // against, and what it prints is saved under fixtures/guide/ for the parsers' unit tests.
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { corrupt } from './guest/corrupt'
@@ -74,6 +74,10 @@ beforeAll(async () => {
   mkdirSync('/home/manuel/docs', { recursive: true })
   for (let i = 0; i < 8; i++) writeFileSync(`/home/manuel/docs/file${i}.bin`, randomBytes(2 * 1024 * 1024))
   writeFileSync('/home/manuel/hello.txt', 'hello from the laptop\n')
+  // The test takes each later snapshot itself, one a minute apart. The image's own sanoid.timer would
+  // read this config too, and at a quarter hour take an hourly of its own between two steps (seen in CI
+  // at 17:00: the "nothing to do" run then had something to send).
+  await sh(['systemctl', 'stop', 'sanoid.timer'], { ok: false })
   mkdirSync('/etc/sanoid', { recursive: true })
   writeFileSync('/etc/sanoid/sanoid.conf', `[${SRC}]\n\tuse_template = guide\n\trecursive = no\n\n[template_guide]\n\tautosnap = yes\n\tautoprune = yes\n\tdaily = 7\n\tweekly = 4\n\tmonthly = 2\n\tyearly = 0\n`)
   await sh(['sanoid', '--take-snapshots', '--verbose'], { fixture: 'guide/sanoid-take-snapshots.txt' })
@@ -85,6 +89,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await sh(['zpool', 'export', 'backup'], { ok: false })
   await sh(['zpool', 'destroy', '-f', 'rpool'], { ok: false })
+  rmSync('/etc/sanoid/sanoid.conf', { force: true })
+  await sh(['systemctl', 'start', 'sanoid.timer'], { ok: false })
 })
 
 describe('the guide, run literally against OpenZFS 2.3', () => {
