@@ -176,7 +176,8 @@ describe.skipIf(!haveVm || !existsSync(chromiumPath))('a real backup in the test
     const run = facts.history[0]!
     expect(run).toMatchObject({ verb: 'backup', drive: 'T7', outcome: 'succeeded' })
     const commands = run.steps.flatMap((s) => s.commands.map((c) => c.join(' ')))
-    expect(commands.some((c) => c.startsWith('zpool import -d /dev/disk/by-id -N '))).toBe(true)
+    // By GUID, looking only on the drive's own disk and its partitions.
+    expect(commands.some((c) => c.startsWith(`zpool import -d ${facts.byId} -d ${facts.byId}-part1 -N `))).toBe(true)
     expect(commands.some((c) => c.includes('zfs send -w -v -P'))).toBe(true)
     expect(commands.some((c) => c.includes('zfs receive -s -u e2ebk/'))).toBe(true)
     expect(commands).toContain('zpool export e2ebk')

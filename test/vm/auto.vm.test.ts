@@ -121,7 +121,7 @@ describe('backup on plug', () => {
     saveArtifact('auto/inhibitors.txt', inhibitors.join('\n---\n'))
     expect(rec, journal).toMatchObject({ verb: 'backup', drive: 'T7', outcome: 'succeeded', headless: true })
     expect(rec!.replicated.map((x) => x.target)).toEqual([`${POOL}/autolap`])
-    expect(journal).toContain(`zpool import -d /dev/disk/by-id -N -o failmode=continue ${drive.guid}`)
+    expect(journal).toContain(`zpool import -d ${drive.usb.byId} -d ${drive.usb.byId}-part1 -N -o failmode=continue ${drive.guid}`)
     expect(journal).toMatch(/✓ done in/)
     expect(await importedPools()).not.toContain(POOL)
     await waitFor('the drive to power off', () => !existsSync(drive.usb.byId), 60_000)
