@@ -292,10 +292,9 @@ export async function poolDisk(ctx: Pick<StepContext, 'runner'>, name: string): 
   return (await poolCondition(ctx, name)).disk
 }
 
-/** Imported pools with a device on `disk` (whole-disk by-id link). */
 /**
- * The imported pools with a device on `disk`. The kernel's word first: a disk nothing holds has no
- * imported pool on it, so only a held one costs a `zpool status` of every pool.
+ * The imported pools with a device on `disk` (whole-disk by-id link). The kernel's word first: a disk
+ * nothing holds has no imported pool on it, so only a held one costs a `zpool status` of every pool.
  */
 export async function poolsHolding(ctx: StepContext, disk: string): Promise<string[]> {
   return devices.unheld(disk) ? [] : poolsOnDisk(ctx, disk)
@@ -315,11 +314,8 @@ async function poolsOnDisk(ctx: StepContext, disk: string): Promise<string[]> {
 /**
  * Exports the drive's pool, found by GUID, without -f; false when it is not imported. A busy pool is
  * explained by the processes holding it. A just-cancelled transfer can hold the pool for a moment while
- * its zfs processes exit, hence a short retry.
- */
-/**
- * `seen`: the pool as this run already found it, or the name this run imported it under (its status
- * proves the GUID again, one command instead of listing every pool).
+ * its zfs processes exit, hence a short retry. `seen`: the pool as this run already found it, or the name
+ * this run imported it under (its status proves the GUID again, one command instead of listing every pool).
  */
 export async function exportDrivePool(ctx: StepContext, drive: DriveConfig, seen?: { entry: Pick<PoolListEntry, 'name'>; condition: PoolCondition } | { name: string }, retries = 3): Promise<boolean> {
   const listed = async () => {

@@ -146,11 +146,8 @@ export async function pruneTargets(ctx: StepContext, after: Map<string, AfterLis
  * there with the same guid: one `zfs get` for every source, target and the target's newest snapshot.
  * `unchanged` is the plan's own `zfs get` when neither side's snapshots changed since the last verified
  * run: it already holds encryption and keystatus (which can change without a snapshot), and the newest
- * snapshot is the one that run verified, so nothing more is asked.
- */
-/**
- * Checks each copy against its source. Returns the reading it took (with snapshots_changed, which the
- * run records as what it verified), or null when `unchanged` gave it the plan's properties to check.
+ * snapshot is the one that run verified, so nothing more is asked. Returns the reading it took (with
+ * snapshots_changed, which the run records as what it verified), or null when given `unchanged`.
  */
 export async function verifyTargets(ctx: StepContext, plans: readonly ReplicationPlan[], raw: boolean, unchanged?: ReadonlyMap<string, DatasetProperties>): Promise<ChangeReading | null> {
   const names = plans.flatMap((p) => [p.source, p.target, `${p.target}@${p.newest}`])

@@ -73,8 +73,8 @@ export async function listImportable(runner: Runner, dir = BY_ID_DIR): Promise<I
 }
 
 /** Imports by GUID (names can collide, GUIDs don't) without mounting anything (-N): the pool root is
- * readonly, so mounting children under it fails; the app mounts what it needs explicitly. */
-/** `dir`: where to look for the pool's devices, a directory or the device links themselves. */
+ * readonly, so mounting children under it fails; the app mounts what it needs explicitly. `dir`: where to
+ * look for the pool's devices, a directory or the device links themselves. */
 export function importByGuidArgv(guid: string, dir: string | readonly string[] = BY_ID_DIR, opts: { readonly?: boolean; altroot?: string; failmode?: 'continue' } = {}): string[] {
   if (!isUint64(guid)) throw new Error(`pool GUID ${JSON.stringify(guid)}: must be a decimal 64-bit number`)
   const dirs = typeof dir === 'string' ? [dir] : [...dir]
